@@ -1,13 +1,22 @@
 // The one interface behind which blob bytes live: local disk on one box (FsBlobStore), an
 // S3-compatible bucket in a fleet (S3BlobStore, a later issue). Blobs are opaque ciphertext; a store
-// never interprets them. Every implementation must pass the contract suite in
-// blob-store-contract.ts.
+// never interprets them, never buffers a whole part or blob in memory, and never logs their bytes.
+// Every implementation must pass the contract suite in blob-store-contract.ts.
+//
+// [Note: multipart mapping] createMultipart / putPart / completeMultipart / abortMultipart map one
+// to one onto S3's CreateMultipartUpload / UploadPart / CompleteMultipartUpload /
+// AbortMultipartUpload. Parts are numbered from 1 and laid end to end in part-number order, so the
+// offset a caller passes to putPart is the sum of the sizes of the parts before it; an S3 store
+// ignores it, a disk store writes there. The caller (modules/transfers) records which parts landed;
+// completeMultipart receives that record, and a store that needs per-part tokens (S3 ETags) looks
+// them up itself (ListParts) rather than widening this interface.
 import type { Readable } from 'node:stream';
 
 /** One landed part of a multipart blob write. */
 export interface StoredPart {
   partNumber: number;
   sizeBytes: number;
+  /** SHA-256 of the part's bytes, lowercase hex. */
   sha256Hex: string;
 }
 
@@ -18,11 +27,16 @@ export interface ByteRange {
 }
 
 export interface BlobStore {
-  /** Begins writing the blob `key` of exactly `sizeBytes` bytes; returns a handle to persist. */
+  /**
+   * Begins writing the blob `key` of exactly `sizeBytes` bytes; returns a handle to persist.
+   * `key` is the caller's choice: 8 to 200 characters of base64url (`[A-Za-z0-9_-]`).
+   */
   createMultipart(key: string, sizeBytes: number): Promise<string>;
   /**
    * Stores part `partNumber` (1-based) at byte `offsetBytes`. Reads exactly `sizeBytes` bytes from
-   * `body`; a shorter or longer body rejects and leaves no part behind.
+   * `body`, hashing them as they stream; a shorter or longer body (or one that errors) rejects and
+   * leaves no part behind. Resolves only once the part's bytes are durable, so a caller may record
+   * the part as landed as soon as this resolves. Never called twice at once for the same part.
    */
   putPart(
     key: string,
@@ -30,14 +44,55 @@ export interface BlobStore {
     part: { partNumber: number; offsetBytes: number; sizeBytes: number },
     body: Readable,
   ): Promise<StoredPart>;
-  /** Makes the blob durable and readable under `key`; after it resolves, a crash loses nothing. */
+  /**
+   * Makes the blob durable and readable under `key`; after it resolves, a crash loses nothing.
+   * `parts` must be numbered 1..n and cover the blob exactly. Idempotent: completing a blob that is
+   * already complete under `key` succeeds.
+   */
   completeMultipart(key: string, handle: string, parts: readonly StoredPart[]): Promise<void>;
-  /** Drops an unfinished blob and its parts. Idempotent. */
+  /** Drops an unfinished blob and its parts. Idempotent. Never touches a completed blob. */
   abortMultipart(key: string, handle: string): Promise<void>;
-  /** Streams the blob, or one byte range of it. Rejects with a NotFound-style error if absent. */
+  /**
+   * Streams the blob, or one byte range of it. Rejects with BlobNotFoundError if absent, and with
+   * a RangeError unless 0 <= start <= end < size.
+   */
   read(key: string, range?: ByteRange): Promise<Readable>;
   /** Size in bytes, or undefined if there is no such blob. */
   sizeOf(key: string): Promise<number | undefined>;
   /** Deletes the blob. Idempotent: deleting a missing blob succeeds. */
   delete(key: string): Promise<void>;
+}
+
+/** The blob (or the unfinished multipart write) does not exist. */
+export class BlobNotFoundError extends Error {
+  override readonly name = 'BlobNotFoundError';
+  constructor(message = 'no such blob', options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** A part's body was shorter or longer than its declared size. Nothing of it was counted. */
+export class PartSizeMismatchError extends Error {
+  override readonly name = 'PartSizeMismatchError';
+  constructor(
+    readonly expectedBytes: number,
+    /** How many bytes arrived before the mismatch was seen (for a long body: expected + 1 or more). */
+    readonly receivedBytes: number,
+  ) {
+    super(
+      `part body has ${receivedBytes > expectedBytes ? 'more' : 'fewer'} bytes than the declared ${expectedBytes}`,
+    );
+  }
+}
+
+/** The parts given to completeMultipart do not cover the blob exactly (a part missing, or sizes off). */
+export class IncompleteBlobError extends Error {
+  override readonly name = 'IncompleteBlobError';
+}
+
+const BLOB_KEY = /^[A-Za-z0-9_-]{8,200}$/;
+
+/** Throws unless `key` is a valid blob key (so no store ever builds a path or URL from junk). */
+export function assertBlobKey(key: string): void {
+  if (!BLOB_KEY.test(key)) throw new TypeError('invalid blob key');
 }

@@ -193,7 +193,12 @@ export class FsBlobStore implements BlobStore {
     }
     const dir = dirname(finalPath);
     await this.#ensureDir(dir, this.#blobsDir);
-    await rename(tmpPath, finalPath);
+    try {
+      await rename(tmpPath, finalPath);
+    } catch (error) {
+      // A concurrent completion of the same blob renamed it first.
+      if (!isErrno(error, 'ENOENT') || (await this.sizeOf(key)) !== totalBytes) throw error;
+    }
     await fsyncPath(dir);
     // The tmp directory lost an entry; not needed for durability of the blob itself.
   }

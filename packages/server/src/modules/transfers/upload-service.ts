@@ -1,0 +1,429 @@
+// Resumable uploads without HTTP: create (reserving quota), list landed parts, take a part,
+// complete into a file or a version, abort, expire. Its SQL lives here too.
+//
+// [Note: upload durability] Three stores must agree: the blob store (bytes), upload_parts (which
+// parts landed) and the tree (which blob a version points at). Order makes them agree after any
+// crash: a part is recorded only after its bytes are fdatasync'd; the blob is made durable
+// (fsync, rename, fsync dir) before the transaction that creates the node; and every upload's blob
+// key sits in blob_garbage from the moment the upload is created (due a grace period after the
+// upload expires) until that same transaction deletes the row. So a blob that no version points at
+// (completion failed, server killed mid-completion, upload abandoned) is always collected, and a
+// blob that a version points at is never in blob_garbage.
+//
+// Never: count a part before its bytes are durable; overwrite a landed part; let two requests
+// reserve quota that together exceed the limit (one conditional UPDATE decides).
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { sql } from 'kysely';
+import type { CompleteUploadRequest, Node, Upload, UploadPart } from '@hoard/protocol';
+import type { Clock } from '../../clock.js';
+import type { Db, UploadRow } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import { BlobNotFoundError, PartSizeMismatchError, type BlobStore } from '../../storage/blob-store.js';
+import { consumeExactly } from '../../storage/exact-body.js';
+import { addFileVersion, createFileNode, readNode } from '../tree/tree-service.js';
+import {
+  DEFAULT_MAX_UPLOAD_BYTES,
+  partExtent,
+  uploadGeometry,
+  type UploadGeometry,
+} from './upload-geometry.js';
+
+const HOUR_MS = 3600 * 1000;
+
+export interface TransferLimits {
+  /** Largest upload accepted. */
+  maxUploadBytes: number;
+  /** An open upload expires this long after it was created. */
+  uploadTtlMs: number;
+  /** An abandoned upload's blob is collected this long after the upload expired. */
+  garbageGraceMs: number;
+}
+
+export const defaultTransferLimits: TransferLimits = {
+  maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
+  uploadTtlMs: 24 * HOUR_MS,
+  garbageGraceMs: HOUR_MS,
+};
+
+/** What the transfers module needs: the database, the blob store, the clock. */
+export interface TransferDeps {
+  db: Db;
+  blobStore: BlobStore;
+  clock: Clock;
+  limits?: Partial<TransferLimits>;
+}
+
+function limitsOf(deps: TransferDeps): TransferLimits {
+  return { ...defaultTransferLimits, ...deps.limits };
+}
+
+function newId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function geometryOf(row: UploadRow): UploadGeometry {
+  return { sizeBytes: row.size_bytes, partSizeBytes: row.part_size_bytes, partCount: row.part_count };
+}
+
+function toUpload(row: UploadRow, parts: readonly UploadPart[]): Upload {
+  return {
+    id: row.id as Upload['id'],
+    sizeBytes: row.size_bytes,
+    partSizeBytes: row.part_size_bytes,
+    partCount: row.part_count,
+    parts: [...parts],
+    expiresAt: new Date(row.expires_at).toISOString(),
+    state: row.state,
+  };
+}
+
+/** What a completion produced; `created` is false when it repeats an earlier completion. */
+export interface CompletedUpload {
+  node: Node;
+  created: boolean;
+}
+
+/** The largest part any upload can have (the HTTP body limit sits just above it). */
+export function maxPartSizeBytes(deps: Pick<TransferDeps, 'limits'>): number {
+  return uploadGeometry(limitsOf(deps as TransferDeps).maxUploadBytes).partSizeBytes;
+}
+
+/**
+ * Uploads of one server process. Holds the in-process set of parts being written, which is what
+ * answers PART_IN_PROGRESS: with the local store every part passes through this one process (with
+ * S3, parts go straight to the bucket and the bucket serialises them).
+ */
+export class UploadService {
+  readonly #deps: TransferDeps;
+  readonly #limits: TransferLimits;
+  readonly #partsInFlight = new Set<string>();
+
+  constructor(deps: TransferDeps) {
+    this.#deps = deps;
+    this.#limits = limitsOf(deps);
+  }
+
+  /** Starts an upload of `sizeBytes` of ciphertext, reserving that much quota atomically. */
+  async create(userId: string, sizeBytes: number): Promise<Upload> {
+    if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
+      throw new AppError('VALIDATION_FAILED', 'sizeBytes must be a non-negative integer');
+    }
+    if (sizeBytes > this.#limits.maxUploadBytes) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `an upload holds at most ${this.#limits.maxUploadBytes} bytes`);
+    }
+    const { db, blobStore, clock } = this.#deps;
+    const geometry = uploadGeometry(sizeBytes);
+    const id = newId();
+    const blobKey = newId();
+    const now = clock.now();
+    const expiresAt = now + this.#limits.uploadTtlMs;
+    // The store's handle first: the upload row must name it. If the reservation then fails, the
+    // unfinished blob is dropped again (and a crash in between leaves only an empty temp file).
+    const handle = await blobStore.createMultipart(blobKey, sizeBytes);
+    try {
+      const row = await db.transaction().execute(async (trx) => {
+        const reserved = await trx
+          .updateTable('users')
+          .set((eb) => ({ reserved_bytes: eb('reserved_bytes', '+', sizeBytes) }))
+          .where('id', '=', userId)
+          .where(sql<boolean>`used_bytes + reserved_bytes + ${sizeBytes} <= quota_bytes`)
+          .executeTakeFirst();
+        if (Number(reserved.numUpdatedRows) !== 1) throw new AppError('QUOTA_EXCEEDED');
+        const inserted: UploadRow = {
+          id,
+          user_id: userId,
+          size_bytes: sizeBytes,
+          part_size_bytes: geometry.partSizeBytes,
+          part_count: geometry.partCount,
+          blob_key: blobKey,
+          store_handle: handle,
+          state: 'open',
+          completed_node_id: null,
+          created_at: now,
+          expires_at: expiresAt,
+        };
+        await trx.insertInto('uploads').values(inserted).execute();
+        // See [Note: upload durability]: the blob is garbage unless completion says otherwise.
+        await trx
+          .insertInto('blob_garbage')
+          .values({ blob_key: blobKey, user_id: userId, due_at: expiresAt + this.#limits.garbageGraceMs })
+          .execute();
+        return inserted;
+      });
+      return toUpload(row, []);
+    } catch (error) {
+      await blobStore.abortMultipart(blobKey, handle);
+      throw error;
+    }
+  }
+
+  /** The upload with the parts that have landed. */
+  async get(userId: string, uploadId: string): Promise<Upload> {
+    const row = await this.#findOwned(userId, uploadId);
+    this.#assertNotExpired(row);
+    return toUpload(row, await this.#partsOf(uploadId));
+  }
+
+  /**
+   * Takes part `partNumber` from `body` (exactly `contentLength` bytes). A part that landed before
+   * is never rewritten: the body is hashed and compared (same bytes: the part; other bytes:
+   * PART_CONFLICT). Resolves only once the part is durable and recorded.
+   */
+  async putPart(
+    userId: string,
+    uploadId: string,
+    partNumber: number,
+    contentLength: number | undefined,
+    body: Readable,
+  ): Promise<UploadPart> {
+    const row = await this.#findOwned(userId, uploadId);
+    this.#assertNotExpired(row);
+    const geometry = geometryOf(row);
+    if (!Number.isSafeInteger(partNumber) || partNumber < 1 || partNumber > geometry.partCount) {
+      throw new AppError('PART_OUT_OF_RANGE', `part numbers of this upload are 1..${geometry.partCount}`);
+    }
+    const extent = partExtent(geometry, partNumber);
+    if (contentLength === undefined) {
+      throw new AppError('PART_SIZE_MISMATCH', 'Content-Length is required');
+    }
+    if (contentLength !== extent.sizeBytes) {
+      throw new AppError('PART_SIZE_MISMATCH', `part ${partNumber} holds exactly ${extent.sizeBytes} bytes`);
+    }
+    const lockKey = `${uploadId}/${partNumber}`;
+    if (this.#partsInFlight.has(lockKey)) {
+      throw new AppError('PART_IN_PROGRESS', `part ${partNumber} is being uploaded by another request`);
+    }
+    this.#partsInFlight.add(lockKey);
+    try {
+      return await this.#takePart(row, partNumber, extent, body);
+    } catch (error) {
+      if (error instanceof PartSizeMismatchError) {
+        throw new AppError(
+          'PART_SIZE_MISMATCH',
+          `part ${partNumber} holds exactly ${extent.sizeBytes} bytes`,
+          {
+            cause: error,
+          },
+        );
+      }
+      if (error instanceof BlobNotFoundError) throw new AppError('NOT_FOUND', undefined, { cause: error });
+      throw error;
+    } finally {
+      this.#partsInFlight.delete(lockKey);
+    }
+  }
+
+  async #takePart(
+    row: UploadRow,
+    partNumber: number,
+    extent: { offsetBytes: number; sizeBytes: number },
+    body: Readable,
+  ): Promise<UploadPart> {
+    const { db, blobStore } = this.#deps;
+    const landed = await db
+      .selectFrom('upload_parts')
+      .select(['size_bytes', 'sha256_hex'])
+      .where('upload_id', '=', row.id)
+      .where('part_number', '=', partNumber)
+      .executeTakeFirst();
+    if (landed) {
+      const sha256 = await consumeExactly(body, extent.sizeBytes);
+      if (sha256 !== landed.sha256_hex) {
+        throw new AppError('PART_CONFLICT', `part ${partNumber} already landed with other bytes`);
+      }
+      return { partNumber, sizeBytes: landed.size_bytes, sha256 };
+    }
+    if (row.state !== 'open') throw new AppError('NOT_FOUND');
+    const stored = await blobStore.putPart(row.blob_key, row.store_handle, { partNumber, ...extent }, body);
+    // Recorded only now that the bytes are durable, and only while the upload is still open and live
+    // (an abort or expiry may have happened meanwhile).
+    const inserted = await db
+      .insertInto('upload_parts')
+      .columns(['upload_id', 'part_number', 'size_bytes', 'sha256_hex'])
+      .expression((eb) =>
+        eb
+          .selectFrom('uploads')
+          .select([
+            'id',
+            eb.val(partNumber).as('part_number'),
+            eb.val(stored.sizeBytes).as('size_bytes'),
+            eb.val(stored.sha256Hex).as('sha256_hex'),
+          ])
+          .where('id', '=', row.id)
+          .where('state', '=', 'open'),
+      )
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new AppError('NOT_FOUND');
+    return { partNumber, sizeBytes: stored.sizeBytes, sha256: stored.sha256Hex };
+  }
+
+  /**
+   * Turns a fully landed upload into a new file or a new version of a file. Idempotent: completing
+   * a completed upload returns its node again.
+   */
+  async complete(userId: string, uploadId: string, request: CompleteUploadRequest): Promise<CompletedUpload> {
+    const { db, blobStore, clock } = this.#deps;
+    const row = await this.#findOwned(userId, uploadId);
+    if (row.state === 'completed') return { node: await this.#completedNode(row), created: false };
+    this.#assertNotExpired(row);
+    const geometry = geometryOf(row);
+    const parts = await this.#partsOf(uploadId);
+    const missing: number[] = [];
+    const byNumber = new Map(parts.map((p) => [p.partNumber, p]));
+    for (let n = 1; n <= geometry.partCount; n++) {
+      const part = byNumber.get(n);
+      if (part?.sizeBytes !== partExtent(geometry, n).sizeBytes) missing.push(n);
+    }
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 20).join(', ') + (missing.length > 20 ? ', ...' : '');
+      throw new AppError('UPLOAD_INCOMPLETE', `${missing.length} part(s) missing: ${shown}`);
+    }
+    // Durable before the node exists ([Note: upload durability]).
+    try {
+      await blobStore.completeMultipart(
+        row.blob_key,
+        row.store_handle,
+        parts.map((p) => ({ partNumber: p.partNumber, sizeBytes: p.sizeBytes, sha256Hex: p.sha256 })),
+      );
+    } catch (error) {
+      // A concurrent completion may have finished first.
+      const again = await this.#findOwned(userId, uploadId);
+      if (again.state === 'completed') return { node: await this.#completedNode(again), created: false };
+      throw error;
+    }
+    const now = clock.now();
+    const nodeId = request.kind === 'new-file' ? request.node.id : request.nodeId;
+    const node = await db.transaction().execute(async (trx) => {
+      const claimed = await trx
+        .updateTable('uploads')
+        .set({ state: 'completed', completed_node_id: nodeId })
+        .where('id', '=', uploadId)
+        .where('user_id', '=', userId)
+        .where('state', '=', 'open')
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) return undefined;
+      await trx
+        .updateTable('users')
+        .set((eb) => ({
+          reserved_bytes: eb('reserved_bytes', '-', row.size_bytes),
+          used_bytes: eb('used_bytes', '+', row.size_bytes),
+        }))
+        .where('id', '=', userId)
+        .execute();
+      const common = { blobKey: row.blob_key, sizeBytes: row.size_bytes, now };
+      const created =
+        request.kind === 'new-file'
+          ? await createFileNode(trx, userId, { node: request.node, version: request.version, ...common })
+          : await addFileVersion(trx, userId, {
+              nodeId: request.nodeId,
+              revision: request.revision,
+              version: request.version,
+              ...common,
+            });
+      // The blob now belongs to a version: it is no longer garbage. If its row is gone, the collector
+      // has taken the blob (an upload completed long past its expiry): never point a version at it.
+      const ungarbaged = await trx
+        .deleteFrom('blob_garbage')
+        .where('blob_key', '=', row.blob_key)
+        .executeTakeFirst();
+      if (Number(ungarbaged.numDeletedRows) !== 1) throw new AppError('UPLOAD_EXPIRED');
+      return created;
+    });
+    if (node !== undefined) return { node, created: true };
+    // Lost a race: another completion won, or the upload expired or was aborted meanwhile.
+    const again = await this.#findOwned(userId, uploadId);
+    if (again.state === 'completed') return { node: await this.#completedNode(again), created: false };
+    throw new AppError('UPLOAD_EXPIRED');
+  }
+
+  /** Drops an open upload, releasing its reserved quota. Aborting a completed upload only forgets it. */
+  async abort(userId: string, uploadId: string): Promise<void> {
+    const row = await this.#findOwned(userId, uploadId);
+    await discardUpload(this.#deps, row);
+  }
+
+  async #completedNode(row: UploadRow): Promise<Node> {
+    if (row.completed_node_id === null) throw new AppError('INTERNAL');
+    return readNode(this.#deps.db, row.user_id, row.completed_node_id);
+  }
+
+  /** The upload if `userId` owns it; another account's upload is NOT_FOUND, as is a missing one. */
+  async #findOwned(userId: string, uploadId: string): Promise<UploadRow> {
+    const row = await this.#deps.db
+      .selectFrom('uploads')
+      .selectAll()
+      .where('id', '=', uploadId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (!row) throw new AppError('NOT_FOUND');
+    return row;
+  }
+
+  #assertNotExpired(row: UploadRow): void {
+    if (row.state === 'open' && row.expires_at <= this.#deps.clock.now())
+      throw new AppError('UPLOAD_EXPIRED');
+  }
+
+  async #partsOf(uploadId: string): Promise<UploadPart[]> {
+    const rows = await this.#deps.db
+      .selectFrom('upload_parts')
+      .select(['part_number', 'size_bytes', 'sha256_hex'])
+      .where('upload_id', '=', uploadId)
+      .orderBy('part_number')
+      .execute();
+    return rows.map((r) => ({ partNumber: r.part_number, sizeBytes: r.size_bytes, sha256: r.sha256_hex }));
+  }
+}
+
+/**
+ * Deletes an upload row; if it was still open, releases its reservation and drops its blob (both
+ * the unfinished parts and a blob made durable by a completion that then failed). Safe against a
+ * concurrent completion: only the one statement that deletes the open row acts.
+ */
+async function discardUpload(deps: TransferDeps, row: UploadRow): Promise<boolean> {
+  const { db, blobStore } = deps;
+  const released = await db.transaction().execute(async (trx) => {
+    const deleted = await trx
+      .deleteFrom('uploads')
+      .where('id', '=', row.id)
+      .where('state', '=', row.state)
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) !== 1 || row.state !== 'open') return false;
+    await trx
+      .updateTable('users')
+      .set((eb) => ({ reserved_bytes: eb('reserved_bytes', '-', row.size_bytes) }))
+      .where('id', '=', row.user_id)
+      .execute();
+    return true;
+  });
+  if (!released) return false;
+  await blobStore.abortMultipart(row.blob_key, row.store_handle);
+  await blobStore.delete(row.blob_key);
+  await db.deleteFrom('blob_garbage').where('blob_key', '=', row.blob_key).execute();
+  return true;
+}
+
+/**
+ * The upload-expiry job: every open upload whose 24 hours are over is aborted (reservation
+ * released, blob dropped); completed uploads are forgotten once their time is over. Returns how many
+ * open uploads it expired. Run by main.ts on an interval and directly by tests.
+ */
+export async function expireUploads(deps: TransferDeps, now: number): Promise<number> {
+  const { db } = deps;
+  let expired = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('uploads')
+      .selectAll()
+      .where('expires_at', '<=', now)
+      .orderBy('expires_at')
+      .limit(100)
+      .execute();
+    if (rows.length === 0) return expired;
+    for (const row of rows) {
+      if (await discardUpload(deps, row)) expired++;
+    }
+  }
+}

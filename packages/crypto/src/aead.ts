@@ -1,0 +1,78 @@
+// The AEAD seam: AES-256-GCM with 96-bit nonces and 128-bit tags. The default runs on WebCrypto
+// (browsers, Node, workers); callers may inject another implementation (the CLI passes a node:crypto
+// one, which avoids WebCrypto's per-call cost). Every implementation must behave identically:
+// the Wycheproof AES-GCM vectors and the content tests run against whatever is injected.
+
+import { bufferSource } from './bytes.js';
+
+/** AES-256-GCM nonce size in bytes. */
+export const NONCE_SIZE = 12;
+/** AES-GCM tag size in bytes. */
+export const TAG_SIZE = 16;
+
+/**
+ * A key imported once into an {@link Aead} backend, then used for many calls (chunks of one file).
+ * Calls may run concurrently; implementations must not keep per-call state on the key.
+ */
+export interface AeadKey {
+  /**
+   * AES-256-GCM encryption. Returns ciphertext || 16-byte tag (plaintext length + 16 bytes).
+   * @param nonce exactly 12 bytes, never reused with this key for different plaintext
+   * @param aad additional authenticated data (empty when omitted)
+   */
+  encrypt(nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
+  /**
+   * AES-256-GCM decryption of ciphertext || tag. Must reject (with any error: the caller turns it
+   * into a DecryptionError) when the tag does not verify, and must then release no plaintext.
+   */
+  decrypt(nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * An AES-256-GCM backend. The default is {@link webCryptoAead}; inject another one (e.g. built on
+ * node:crypto) through the `aead` option of the content functions.
+ *
+ * @example
+ * // A node:crypto backend, as the CLI builds it:
+ * const nodeAead: Aead = {
+ *   async importKey(raw) {
+ *     const key = createSecretKey(raw);
+ *     return {
+ *       async encrypt(nonce, pt, aad) { const c = createCipheriv('aes-256-gcm', key, nonce);
+ *         if (aad) c.setAAD(aad); return Buffer.concat([c.update(pt), c.final(), c.getAuthTag()]) },
+ *       async decrypt(nonce, sealed, aad) { ... },
+ *     };
+ *   },
+ * };
+ */
+export interface Aead {
+  /** Imports a raw 32-byte key. Called once per file (not per chunk). */
+  importKey(rawKey: Uint8Array): Promise<AeadKey>;
+}
+
+/** AES-256-GCM on WebCrypto (`globalThis.crypto.subtle`); the key is imported non-extractable. */
+export const webCryptoAead: Aead = {
+  async importKey(rawKey: Uint8Array): Promise<AeadKey> {
+    if (rawKey.length !== 32) throw new TypeError('AES-256-GCM key must be 32 bytes');
+    const subtle = globalThis.crypto.subtle;
+    const key = await subtle.importKey('raw', bufferSource(rawKey), { name: 'AES-GCM' }, false, [
+      'encrypt',
+      'decrypt',
+    ]);
+    const params = (nonce: Uint8Array, aad: Uint8Array | undefined): AesGcmParams => {
+      if (nonce.length !== NONCE_SIZE) throw new TypeError('AES-GCM nonce must be 12 bytes');
+      const p: AesGcmParams = { name: 'AES-GCM', iv: bufferSource(nonce), tagLength: TAG_SIZE * 8 };
+      if (aad !== undefined && aad.length > 0) p.additionalData = bufferSource(aad);
+      return p;
+    };
+    return {
+      async encrypt(nonce, plaintext, aad) {
+        return new Uint8Array(await subtle.encrypt(params(nonce, aad), key, bufferSource(plaintext)));
+      },
+      async decrypt(nonce, sealed, aad) {
+        if (sealed.length < TAG_SIZE) throw new TypeError('ciphertext shorter than the tag');
+        return new Uint8Array(await subtle.decrypt(params(nonce, aad), key, bufferSource(sealed)));
+      },
+    };
+  },
+};

@@ -1,0 +1,77 @@
+// Opens the metadata database: SQLite (better-sqlite3: WAL, foreign keys on, busy timeout) on one
+// box, PostgreSQL (pg Pool) in a fleet; the same Kysely query code runs on both. Migrates at open.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrations.js';
+import type { Db } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** postgres://... ; absent means SQLite. */
+  databaseUrl?: string | undefined;
+  /** SQLite file, or ':memory:'. Used when databaseUrl is absent. */
+  sqlitePath?: string;
+  /** Connections in the PostgreSQL pool. */
+  poolSize?: number;
+}
+
+export interface OpenedDatabase {
+  db: Db;
+  dialect: Dialect;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/** A pg type parser set for this pool only: int8 (bigint, count(*)) and numeric come back as numbers. */
+function pgTypes(): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+      const parser: unknown =
+        format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+      return parser;
+    }) as pg.CustomTypesConfig['getTypeParser'],
+  };
+}
+
+/** Opens (creating if needed) and migrates the database. */
+export async function openDatabase(options: DatabaseOptions): Promise<OpenedDatabase> {
+  let db: Db;
+  let dialect: Dialect;
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      types: pgTypes(),
+    });
+    db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    dialect = 'postgres';
+  } else {
+    const path = options.sqlitePath ?? ':memory:';
+    const sqlite = new SqliteDatabase(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
+    dialect = 'sqlite';
+  }
+  try {
+    await migrateToLatest(db as Kysely<unknown>);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, dialect };
+}
+
+/** The SQLite file inside a data directory (created if missing). */
+export function sqlitePathIn(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  return join(dataDir, 'hoard.sqlite3');
+}

@@ -115,7 +115,7 @@ export const transferRoutes: FastifyPluginCallback<TransferRoutesOptions> = (app
     return reply.code(204).send();
   });
 
-  app.put('/uploads/:id/parts/:partNumber', async (request): Promise<PartResponse> => {
+  app.put('/uploads/:id/parts/:partNumber', async (request, reply): Promise<PartResponse> => {
     const { userId } = await requireSession(request);
     const uploadId = idParam(request.params, 'id');
     const raw = (request.params as { partNumber?: string }).partNumber ?? '';
@@ -129,6 +129,8 @@ export const transferRoutes: FastifyPluginCallback<TransferRoutesOptions> = (app
       const part = await service.putPart(userId, uploadId, partNumber, contentLengthOf(request), body);
       return { part };
     } catch (error) {
+      // Refused before the body was read: close rather than read (up to a part's size) for nothing.
+      if (!request.raw.complete) reply.header('connection', 'close');
       // The client went away mid-body: nothing was recorded; say so (to the log, at least).
       if (request.raw.readableAborted && !(error instanceof AppError)) {
         throw new AppError('PART_SIZE_MISMATCH', 'the body ended before Content-Length bytes', {

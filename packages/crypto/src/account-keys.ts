@@ -3,7 +3,7 @@
 // 'signing-private-key'); the public keys are published with a signature binding them together.
 
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { concatBytes, randomKey, utf8 } from './bytes.js';
+import { concatBytes, constantTimeEqual, promised, randomKey, utf8 } from './bytes.js';
 import { FORMAT_VERSION } from './format-version.js';
 
 /** A public/private key pair; all keys are 32 bytes (Ed25519 private key = its 32-byte seed). */
@@ -59,14 +59,13 @@ export function signPublicKeys(
   encryptionPublicKey: Uint8Array,
   signingPublicKey: Uint8Array,
 ): Promise<Uint8Array> {
-  if (signingPrivateKey.length !== 32) throw new TypeError('signing private key must be 32 bytes');
-  const derived = ed25519.getPublicKey(signingPrivateKey);
-  if (!derived.every((b, i) => b === signingPublicKey[i]) || signingPublicKey.length !== 32) {
-    throw new TypeError('signing private key does not match the signing public key');
-  }
-  return Promise.resolve(
-    ed25519.sign(publicKeysMessage(encryptionPublicKey, signingPublicKey), signingPrivateKey),
-  );
+  return promised(() => {
+    if (signingPrivateKey.length !== 32) throw new TypeError('signing private key must be 32 bytes');
+    if (!constantTimeEqual(ed25519.getPublicKey(signingPrivateKey), signingPublicKey)) {
+      throw new TypeError('signing private key does not match the signing public key');
+    }
+    return ed25519.sign(publicKeysMessage(encryptionPublicKey, signingPublicKey), signingPrivateKey);
+  });
 }
 
 /**

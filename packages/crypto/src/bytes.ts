@@ -121,3 +121,12 @@ export function assertKey(key: Uint8Array, what = 'key'): void {
     throw new TypeError(`${what} must be a 32-byte Uint8Array`);
   }
 }
+
+/** Runs a synchronous computation behind a Promise API, turning throws into rejections. */
+export function promised<T>(compute: () => T): Promise<T> {
+  try {
+    return Promise.resolve(compute());
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
+}

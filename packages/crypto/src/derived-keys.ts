@@ -4,7 +4,7 @@
 
 import { entropyToMnemonic, mnemonicToEntropy } from '@scure/bip39';
 import { wordlist as english } from '@scure/bip39/wordlists/english.js';
-import { assertKey, fromB64u, randomKey } from './bytes.js';
+import { assertKey, fromB64u, promised, randomKey } from './bytes.js';
 import { RecoveryWordsError } from './errors.js';
 import { HKDF_LABELS, deriveKey } from './hkdf-labels.js';
 
@@ -21,7 +21,7 @@ function exportKeyBytes(exportKey: Uint8Array | string): Uint8Array {
  * const wrapped = await wrapKey(await masterKeyWrappingKey(exportKey), masterKey, 'master-key', userId);
  */
 export function masterKeyWrappingKey(opaqueExportKey: Uint8Array | string): Promise<Uint8Array> {
-  return Promise.resolve(deriveKey(exportKeyBytes(opaqueExportKey), HKDF_LABELS.masterKeyWrapping));
+  return promised(() => deriveKey(exportKeyBytes(opaqueExportKey), HKDF_LABELS.masterKeyWrapping));
 }
 
 /**
@@ -29,9 +29,11 @@ export function masterKeyWrappingKey(opaqueExportKey: Uint8Array | string): Prom
  * id), derived from the session secret the server keeps (32 bytes, or base64url).
  */
 export function sessionLocalKey(sessionSecret: Uint8Array | string): Promise<Uint8Array> {
-  const secret = typeof sessionSecret === 'string' ? fromB64u(sessionSecret) : sessionSecret;
-  assertKey(secret, 'session secret');
-  return Promise.resolve(deriveKey(secret, HKDF_LABELS.sessionLocal));
+  return promised(() => {
+    const secret = typeof sessionSecret === 'string' ? fromB64u(sessionSecret) : sessionSecret;
+    assertKey(secret, 'session secret');
+    return deriveKey(secret, HKDF_LABELS.sessionLocal);
+  });
 }
 
 /** A fresh random 256-bit recovery key (shown once to the user as 24 words). */
@@ -67,12 +69,16 @@ export function wordsToRecoveryKey(words: readonly string[] | string): Uint8Arra
  * Derived with its own label, so it reveals nothing about the recovery wrapping key.
  */
 export function recoveryAuthKey(recoveryKey: Uint8Array): Promise<Uint8Array> {
-  assertKey(recoveryKey, 'recoveryKey');
-  return Promise.resolve(deriveKey(recoveryKey, HKDF_LABELS.recoveryAuth));
+  return promised(() => {
+    assertKey(recoveryKey, 'recoveryKey');
+    return deriveKey(recoveryKey, HKDF_LABELS.recoveryAuth);
+  });
 }
 
 /** The key that wraps the master key for recovery (purpose 'master-key-recovery', id = user id). */
 export function recoveryWrappingKey(recoveryKey: Uint8Array): Promise<Uint8Array> {
-  assertKey(recoveryKey, 'recoveryKey');
-  return Promise.resolve(deriveKey(recoveryKey, HKDF_LABELS.recoveryWrapping));
+  return promised(() => {
+    assertKey(recoveryKey, 'recoveryKey');
+    return deriveKey(recoveryKey, HKDF_LABELS.recoveryWrapping);
+  });
 }

@@ -4,7 +4,7 @@
 
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { assertKey, toB64u, utf8 } from './bytes.js';
+import { assertKey, promised, toB64u, utf8 } from './bytes.js';
 import { HKDF_LABELS, deriveKey } from './hkdf-labels.js';
 
 /**
@@ -15,7 +15,8 @@ import { HKDF_LABELS, deriveKey } from './hkdf-labels.js';
  * const hash = await nameHash(parentFolderKey, 'Report.pdf'); // 43 characters
  */
 export function nameHash(folderKey: Uint8Array, name: string): Promise<string> {
-  assertKey(folderKey, 'folderKey');
-  const mac = hmac(sha256, deriveKey(folderKey, HKDF_LABELS.nameHash), utf8(name.normalize('NFC')));
-  return Promise.resolve(toB64u(mac));
+  return promised(() => {
+    assertKey(folderKey, 'folderKey');
+    return toB64u(hmac(sha256, deriveKey(folderKey, HKDF_LABELS.nameHash), utf8(name.normalize('NFC'))));
+  });
 }

@@ -1,59 +1,26 @@
-// Test helpers of the transfers module (imported by its *.test.ts only): a fresh database per
-// suite on SQLite, and on PostgreSQL when DATABASE_URL is set (a database of its own, dropped
-// afterwards); a whole app on a temporary data directory; accounts with sessions made directly in
-// the database, so transfers tests do not depend on OPAQUE sign-up.
+// Test helpers of the transfers module (imported by its *.test.ts only): the whole app with a real
+// FsBlobStore on a temporary data directory and a fresh database (SQLite, and PostgreSQL when
+// DATABASE_URL is set); accounts with sessions made directly in the database, so transfers tests do
+// not pay for OPAQUE sign-up.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { createApp } from '../../app.js';
 import { ManualClock } from '../../clock.js';
 import { parseConfig } from '../../config.js';
-import { openDatabase, type Dialect } from '../../db/database.js';
+import type { Dialect } from '../../db/database.js';
 import type { Db } from '../../db/schema.js';
 import { sha256B64u } from '../../secrets.js';
 import { FsBlobStore } from '../../storage/fs-blob-store.js';
+import { createTestDatabase, testDialects } from '../../testing/test-database.js';
 import { createRootFolder } from '../tree/tree-service.js';
 import { transferRoutes } from './routes.js';
 import type { TransferDeps } from './upload-service.js';
 
 /** The dialects to run database tests on: SQLite always, PostgreSQL when DATABASE_URL is set. */
-export const testDialects: Dialect[] = process.env.DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
-
-export interface TestDatabase {
-  db: Db;
-  dispose(): Promise<void>;
-}
-
-/** A fresh, migrated database of `dialect`. */
-export async function openTestDatabase(dialect: Dialect, dataDir: string): Promise<TestDatabase> {
-  if (dialect === 'sqlite') {
-    const { db } = await openDatabase({ sqlitePath: join(dataDir, 'hoard.sqlite3') });
-    return { db, dispose: () => db.destroy() };
-  }
-  const adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) throw new Error('DATABASE_URL is not set');
-  const name = `hoard_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const { db } = await openDatabase({ databaseUrl: url.toString(), poolSize: 20 });
-  return {
-    db,
-    async dispose() {
-      await db.destroy();
-      const again = new pg.Client({ connectionString: adminUrl });
-      await again.connect();
-      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await again.end();
-    },
-  };
-}
+export const dialects: Dialect[] = testDialects(process.env);
 
 export interface TestAccount {
   userId: string;
@@ -82,7 +49,7 @@ export function randomId(): string {
 /** Starts a whole app (transfers routes included) on a fresh data directory and database. */
 export async function startTestServer(dialect: Dialect): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'hoard-transfers-'));
-  const database = await openTestDatabase(dialect, dataDir);
+  const database = await createTestDatabase(dialect, process.env.DATABASE_URL);
   const { db } = database;
   const clock = new ManualClock(Date.now());
   const blobStore = new FsBlobStore({ rootDir: dataDir });
@@ -143,7 +110,7 @@ export async function startTestServer(dialect: Dialect): Promise<TestServer> {
     },
     async close() {
       await app.close();
-      await database.dispose();
+      await database.destroy();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -11,7 +11,7 @@ import {
   quotaOf,
   randomId,
   startTestServer,
-  testDialects,
+  dialects,
   type TestAccount,
   type TestServer,
 } from './test-kit.js';
@@ -24,7 +24,7 @@ function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-describe.each(testDialects)('transfers on %s', (dialect) => {
+describe.each(dialects)('transfers on %s', (dialect) => {
   let srv: TestServer;
   beforeAll(async () => {
     srv = await startTestServer(dialect);
@@ -275,6 +275,18 @@ describe.each(testDialects)('transfers on %s', (dialect) => {
       expect(res.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     });
 
+    it('still compares parts sent again after completion, without writing them', async () => {
+      const a = await srv.account();
+      const blob = randomBytes(100);
+      const { upload, node } = await uploadFile(a, blob);
+      expect((await putPart(a, upload.id, 1, blob)).statusCode).toBe(200);
+      const other = await putPart(a, upload.id, 1, randomBytes(100));
+      expect(other.statusCode).toBe(409);
+      expect(other.json().error.code).toBe('PART_CONFLICT');
+      const content = await srv.app.inject({ method: 'GET', url: `/nodes/${node}/content`, headers: a.auth });
+      expect(content.rawPayload.equals(blob)).toBe(true);
+    });
+
     it('answers PART_IN_PROGRESS to a second PUT of a part still being written', async () => {
       const a = await srv.account();
       const upload = await createUpload(a, 1000);
@@ -501,6 +513,20 @@ describe.each(testDialects)('transfers on %s', (dialect) => {
       const got = await srv.app.inject({ method: 'GET', url: `/uploads/${upload.id}`, headers: a.auth });
       expect(got.statusCode).toBe(404);
       expect(await expireUploads(srv.deps, srv.clock.now())).toBe(0);
+    });
+
+    it('forgets a completed upload after its time without touching its file', async () => {
+      const a = await srv.account();
+      const blob = randomBytes(64);
+      const { upload, node } = await uploadFile(a, blob);
+      srv.clock.advance(25 * 3600 * 1000);
+      await expireUploads(srv.deps, srv.clock.now());
+      await collectBlobGarbage(srv.deps, srv.clock.now());
+      const got = await srv.app.inject({ method: 'GET', url: `/uploads/${upload.id}`, headers: a.auth });
+      expect(got.statusCode).toBe(404);
+      const content = await srv.app.inject({ method: 'GET', url: `/nodes/${node}/content`, headers: a.auth });
+      expect(content.rawPayload.equals(blob)).toBe(true);
+      expect(await quotaOf(srv.db, a.userId)).toEqual({ usedBytes: 64, reservedBytes: 0 });
     });
 
     it('collects the blob of an upload whose completion failed once it expires', async () => {

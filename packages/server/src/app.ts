@@ -3,12 +3,13 @@
 // health, and every module's routes. Never logs bodies, tokens, keys or names: the request
 // serializer keeps method, route pattern and id only, and the Authorization header is redacted.
 import { type ErrorBody, type ErrorCode } from '@hoard/protocol';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { AppDeps } from './app-deps.js';
 import { SessionAuthenticator } from './auth.js';
 import { AppError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { accountRoutes } from './modules/accounts/routes.js';
+import { transferRoutes } from './modules/transfers/routes.js';
 import { treeRoutes } from './modules/tree/routes.js';
 
 export type { AppDeps } from './app-deps.js';
@@ -51,7 +52,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    disableRequestLogging: true,
+    // Fastify's own request lines would log raw URLs and headers; onResponse below logs a safe line.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => crypto.randomUUID(),
   });
   const metrics = createMetrics({ defaultMetrics: true });
@@ -77,10 +79,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     if (!appError) {
-      request.log.error({ err: error, reqId: request.id }, 'unhandled error');
+      request.log.error({ err: error }, 'unhandled error');
       return reply.code(500).send(errorBody('INTERNAL', `internal error (request ${request.id})`));
     }
-    if (appError.statusCode >= 500) request.log.error({ err: error, reqId: request.id }, 'server error');
+    if (appError.statusCode >= 500) request.log.error({ err: error }, 'server error');
     if (appError.retryAfterSeconds !== undefined)
       reply.header('retry-after', String(appError.retryAfterSeconds));
     return reply.code(appError.statusCode).send(errorBody(appError.code, appError.message));
@@ -127,5 +129,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(accountRoutes, { ...deps, metrics });
   await app.register(treeRoutes, deps);
+  await app.register(transferRoutes, deps);
   return app;
 }

@@ -3,7 +3,7 @@
 // real OPAQUE messages. Tests of every module use it; nothing here is used by the running server.
 import * as opaque from '@serenity-kit/opaque';
 import type { AuthResponse, NodeId, UserId } from '@hoard/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createApp } from '../app.js';
 import { ManualClock } from '../clock.js';
 import { parseConfig, type ConfigInput } from '../config.js';
@@ -28,6 +28,7 @@ export interface TestAppOptions {
   databaseUrl?: string | undefined;
   config?: ConfigInput;
   blobStore?: BlobStore;
+  logger?: FastifyBaseLogger;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -36,7 +37,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const clock = new ManualClock(Date.now());
   const blobStore = options.blobStore ?? new MemoryBlobStore();
   const config = parseConfig({ dataDir: '/nonexistent', ...options.config });
-  const app = await createApp({ config, db, blobStore, clock });
+  const app = await createApp({
+    config,
+    db,
+    blobStore,
+    clock,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   await app.ready();
   return {
     app,

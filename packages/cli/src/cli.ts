@@ -1,0 +1,218 @@
+// The `hoard` command line (issue 3, section 6): parses arguments with commander, runs one
+// command against a CliIo (so tests run it in-process), and turns every failure into one line on
+// stderr (`hoard: <message>`) and a non-zero exit code.
+
+import { Command, CommanderError, Option } from 'commander';
+import { ApiError, ClientError, NetworkError, ProtocolError } from '@hoard/client';
+import { CliContext, CliError, type CliIo } from './cli-context.js';
+import * as account from './commands/account-commands.js';
+import * as transfer from './commands/transfer-commands.js';
+import * as tree from './commands/tree-commands.js';
+import { PromptCancelled } from './prompt.js';
+
+const VERSION = '0.1.0';
+
+/** The one-line message for a failure. */
+export function describeError(error: unknown): string {
+  let message: string;
+  if (error instanceof CliError || error instanceof ClientError || error instanceof NetworkError) {
+    message = error.message;
+  } else if (error instanceof ApiError) {
+    switch (error.code) {
+      case 'UNAUTHENTICATED':
+        message = 'the session expired or was revoked: run `hoard login EMAIL`';
+        break;
+      case 'LOGIN_FAILED':
+        message = 'wrong email or password';
+        break;
+      case 'RECOVERY_FAILED':
+        message = 'wrong email or recovery words';
+        break;
+      case 'EMAIL_TAKEN':
+        message = 'an account with that email already exists';
+        break;
+      case 'RATE_LIMITED':
+        message = `too many attempts; try again in ${error.retryAfterSeconds ?? 60} seconds`;
+        break;
+      case 'QUOTA_EXCEEDED':
+        message = 'not enough space left (see `hoard quota`)';
+        break;
+      default:
+        message = `${error.message} (${error.code})`;
+    }
+  } else if (error instanceof ProtocolError) {
+    message = `${error.message} (is HOARD_SERVER a Hoard server?)`;
+  } else if (error instanceof Error && error.name === 'DecryptionError') {
+    message = 'decryption failed: the data was tampered with or a key is wrong';
+  } else if (error instanceof Error) {
+    message = error.message;
+  } else {
+    message = String(error);
+  }
+  return message.replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
+}
+
+function buildProgram(
+  io: CliIo,
+  run: (action: (ctx: CliContext) => Promise<void>) => Promise<void>,
+): Command {
+  const program = new Command('hoard')
+    .description(
+      'Hoard: end-to-end encrypted file storage. Environment: HOARD_SERVER (default http://localhost:8080), ' +
+        'HOARD_HOME (default ~/.config/hoard), HOARD_PASSWORD, HOARD_NEW_PASSWORD (passwd), HOARD_RECOVERY_WORDS (recover).',
+    )
+    .version(VERSION)
+    .showSuggestionAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) =>
+        write(
+          `hoard: ${text
+            .replace(/^error:\s*/i, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim()}\n`,
+        ),
+    });
+  const json = (): Option => new Option('--json', 'print JSON');
+
+  program
+    .command('signup')
+    .argument('<EMAIL>')
+    .description('create an account (prints the recovery words once)')
+    .addOption(json())
+    .action((email: string, o: { json?: boolean }) => run((ctx) => account.signup(ctx, email, o)));
+  program
+    .command('login')
+    .argument('<EMAIL>')
+    .description('log in')
+    .action((email: string) => run((ctx) => account.login(ctx, email)));
+  program
+    .command('logout')
+    .description('log out')
+    .action(() => run((ctx) => account.logout(ctx)));
+  program
+    .command('whoami')
+    .description('show the logged-in account')
+    .addOption(json())
+    .action((o: { json?: boolean }) => run((ctx) => account.whoami(ctx, o)));
+  program
+    .command('ls')
+    .argument('[PATH]', 'remote path', '/')
+    .description('list a folder')
+    .addOption(json())
+    .action((path: string, o: { json?: boolean }) => run((ctx) => tree.ls(ctx, path, o)));
+  program
+    .command('mkdir')
+    .argument('<PATH>')
+    .option('-p, --parents', 'create missing parents; no error if it exists')
+    .description('create a folder')
+    .action((path: string, o: { parents?: boolean }) => run((ctx) => tree.mkdir(ctx, path, o)));
+  program
+    .command('put')
+    .argument('<LOCAL...>', 'local files or folders (`-` = stdin, with --name), then the remote folder')
+    .option('--name <NAME>', 'remote file name for stdin')
+    .description('upload files and folders into REMOTE_DIR (resumes interrupted uploads)')
+    .action((args: string[], o: { name?: string }) => run((ctx) => transfer.put(ctx, args, o)));
+  program
+    .command('get')
+    .argument('<REMOTE>')
+    .argument('[LOCAL]', 'local path (`-` = stdout)')
+    .description('download a file or folder')
+    .action((remote: string, local: string | undefined) => run((ctx) => transfer.get(ctx, remote, local)));
+  program
+    .command('mv')
+    .argument('<SRC>')
+    .argument('<DST>')
+    .description('move or rename')
+    .action((src: string, dst: string) => run((ctx) => tree.mv(ctx, src, dst)));
+  program
+    .command('rm')
+    .argument('<PATH...>')
+    .description('move to the trash')
+    .action((paths: string[]) => run((ctx) => tree.rm(ctx, paths)));
+  program
+    .command('trash')
+    .argument('[ACTION]', 'ls (default), restore PATH, empty')
+    .argument('[PATH]')
+    .description('list, restore from or empty the trash')
+    .addOption(json())
+    .action((action: string | undefined, path: string | undefined, o: { json?: boolean }) =>
+      run((ctx) => tree.trash(ctx, action, path, o)),
+    );
+  program
+    .command('versions')
+    .argument('<PATH>')
+    .argument('[ACTION]', 'restore')
+    .argument('[N]', 'version number from the listing')
+    .description('list the versions of a file, or restore one')
+    .addOption(json())
+    .action((path: string, action: string | undefined, n: string | undefined, o: { json?: boolean }) =>
+      run((ctx) => tree.versions(ctx, path, action, n, o)),
+    );
+  program
+    .command('quota')
+    .description('show used and free space')
+    .addOption(json())
+    .action((o: { json?: boolean }) => run((ctx) => account.quota(ctx, o)));
+  program
+    .command('sessions')
+    .argument('[ACTION]', 'ls (default) or revoke')
+    .argument('[ID]')
+    .description('list sessions, or revoke one')
+    .addOption(json())
+    .action((action: string | undefined, id: string | undefined, o: { json?: boolean }) =>
+      run((ctx) => account.sessions(ctx, action, id, o)),
+    );
+  program
+    .command('passwd')
+    .description('change the password')
+    .action(() => run((ctx) => account.passwd(ctx)));
+  program
+    .command('recover')
+    .argument('<EMAIL>')
+    .description('set a new password with the recovery words')
+    .action((email: string) => run((ctx) => account.recover(ctx, email)));
+  program
+    .command('delete-account')
+    .option('--yes', 'do not ask to type the email')
+    .description('delete the account and every file in it')
+    .action((o: { yes?: boolean }) => run((ctx) => account.deleteAccount(ctx, o)));
+  return program;
+}
+
+/** Runs `hoard` with `args` (without node and script); resolves to the exit code. */
+export async function runCli(args: string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const fail = (error: unknown): void => {
+    if (error instanceof PromptCancelled) {
+      io.stderr.write('hoard: cancelled\n');
+      exitCode = 130;
+      return;
+    }
+    io.stderr.write(`hoard: ${describeError(error)}\n`);
+    exitCode = error instanceof CliError ? error.exitCode : 1;
+  };
+  const run = async (action: (ctx: CliContext) => Promise<void>): Promise<void> => {
+    try {
+      await action(new CliContext(io));
+    } catch (error) {
+      fail(error);
+    }
+  };
+  const program = buildProgram(io, run);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ||
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version'
+        ? 0
+        : 2;
+    }
+    fail(error);
+  }
+  return exitCode;
+}

@@ -1,0 +1,225 @@
+// put and get: files and folders (recursive), stdin and stdout, resumable uploads, progress bars,
+// downloads written to a temp file beside the target and renamed into place only when complete.
+
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { ApiError, type HoardSession, type RemoteEntry, type ResumeStore } from '@hoard/client';
+import { CliError, type CliContext } from '../cli-context.js';
+import { FileSource } from '../file-source.js';
+
+async function writeAll(stream: ReadableStream<Uint8Array>, out: Writable): Promise<void> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      if (!out.write(value)) {
+        await Promise.race([
+          once(out, 'drain'),
+          once(out, 'error').then(([e]) => Promise.reject(e as Error)),
+        ]);
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+interface PutState {
+  ctx: CliContext;
+  session: HoardSession;
+  store: ResumeStore;
+  files: number;
+}
+
+async function uploadFile(
+  state: PutState,
+  parent: RemoteEntry,
+  localPath: string,
+  name: string,
+): Promise<void> {
+  const { ctx, session, store } = state;
+  const source = await FileSource.open(localPath);
+  const progress = ctx.progress(`${name}`);
+  try {
+    await session.upload(parent, source, {
+      name,
+      resumeStore: store,
+      resumeKey: `${await realpath(localPath)}\n${parent.id}\n${name}`,
+      onProgress: ({ doneBytes, totalBytes }) => progress.update(doneBytes, totalBytes),
+      onResume: ({ landedParts, partCount }) => {
+        progress.finish();
+        ctx.note(`resuming upload: ${landedParts} of ${partCount} parts already on the server`);
+      },
+      onRestart: (reason) => {
+        progress.finish();
+        ctx.note(`hoard: ${reason}`);
+      },
+    });
+    state.files++;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'QUOTA_EXCEEDED') {
+      throw new CliError(`not enough space left for ${localPath} (see \`hoard quota\`)`);
+    }
+    throw error;
+  } finally {
+    progress.finish();
+    await source.close();
+  }
+}
+
+async function uploadDirectory(state: PutState, parent: RemoteEntry, localDir: string): Promise<void> {
+  const folder = await state.session.tree.ensureFolder(parent, basename(localDir));
+  const names = (await readdir(localDir)).sort();
+  for (const name of names) await uploadPath(state, folder, join(localDir, name));
+}
+
+async function uploadPath(state: PutState, parent: RemoteEntry, localPath: string): Promise<void> {
+  let stats;
+  try {
+    stats = await stat(localPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new CliError(`no such local file: ${localPath}`);
+    throw error;
+  }
+  if (stats.isDirectory()) await uploadDirectory(state, parent, localPath);
+  else if (stats.isFile()) await uploadFile(state, parent, localPath, basename(localPath));
+  else state.ctx.note(`hoard: skipping ${localPath}: not a regular file or folder`);
+}
+
+/** Copies stdin into a private temp file (its size must be known before the upload starts). */
+async function spoolStdin(ctx: CliContext): Promise<string> {
+  const dir = join(ctx.home.dir, 'tmp');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, `stdin-${randomBytes(8).toString('hex')}`);
+  const out = createWriteStream(path, { mode: 0o600 });
+  try {
+    for await (const chunk of ctx.io.stdin) {
+      if (!out.write(chunk as Uint8Array)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+  } catch (error) {
+    out.destroy();
+    await rm(path, { force: true });
+    throw error;
+  }
+  return path;
+}
+
+export async function put(ctx: CliContext, args: string[], options: { name?: string }): Promise<void> {
+  if (args.length < 2) throw new CliError('usage: hoard put LOCAL... REMOTE_DIR', 2);
+  const remoteDir = args[args.length - 1]!;
+  const locals = args.slice(0, -1);
+  if (locals.includes('-') && options.name === undefined) throw new CliError('`put -` needs --name NAME', 2);
+  if (locals.filter((l) => l === '-').length > 1) throw new CliError('stdin can be read only once', 2);
+  const session = await ctx.session();
+  const existing = await session.tree.find(remoteDir);
+  if (existing && existing.type !== 'folder') throw new CliError(`not a folder: ${existing.path}`);
+  const target = existing ?? (await session.tree.mkdir(remoteDir, { parents: true }));
+  const state: PutState = {
+    ctx,
+    session,
+    store: ctx.home.resumeStore(ctx.serverUrl, session.userId),
+    files: 0,
+  };
+  for (const local of locals) {
+    if (local === '-') {
+      const spooled = await spoolStdin(ctx);
+      const source = await FileSource.open(spooled);
+      const progress = ctx.progress(options.name!);
+      try {
+        await session.upload(target, source, {
+          name: options.name!,
+          onProgress: ({ doneBytes, totalBytes }) => progress.update(doneBytes, totalBytes),
+        });
+      } finally {
+        progress.finish();
+        await source.close();
+        await rm(spooled, { force: true });
+      }
+      continue;
+    }
+    await uploadPath(state, target, resolve(ctx.io.cwd, local));
+  }
+}
+
+async function exists(path: string): Promise<'file' | 'dir' | undefined> {
+  try {
+    return (await stat(path)).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return undefined;
+  }
+}
+
+async function downloadFile(
+  ctx: CliContext,
+  session: HoardSession,
+  file: RemoteEntry,
+  dest: string,
+): Promise<void> {
+  const temp = join(dirname(dest), `.${basename(dest)}.${randomBytes(6).toString('hex')}.hoard-partial`);
+  const progress = ctx.progress(file.name);
+  const handle = await open(temp, 'wx', 0o644);
+  try {
+    const stream = await session.download(file, {
+      onProgress: ({ doneBytes, totalBytes }) => progress.update(doneBytes, totalBytes),
+    });
+    const out = handle.createWriteStream();
+    await writeAll(stream, out);
+    out.end();
+    await once(out, 'finish');
+    await handle.sync();
+    if (file.mtimeMs !== undefined) await utimes(temp, new Date(), new Date(file.mtimeMs));
+    await rename(temp, dest);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  } finally {
+    progress.finish();
+    await handle.close().catch(() => undefined);
+  }
+}
+
+async function downloadFolder(
+  ctx: CliContext,
+  session: HoardSession,
+  folder: RemoteEntry,
+  dest: string,
+): Promise<void> {
+  await mkdir(dest, { recursive: true });
+  const { entries, unreadable } = await session.tree.list(folder);
+  if (unreadable > 0)
+    ctx.note(`hoard: warning: ${unreadable} item(s) in ${folder.path} could not be decrypted`);
+  for (const entry of entries) {
+    const path = join(dest, entry.name);
+    if (entry.type === 'folder') await downloadFolder(ctx, session, entry, path);
+    else await downloadFile(ctx, session, entry, path);
+  }
+}
+
+export async function get(ctx: CliContext, remote: string, local: string | undefined): Promise<void> {
+  const session = await ctx.session();
+  const entry = await session.tree.get(remote);
+  if (local === '-') {
+    if (entry.type !== 'file') throw new CliError(`cannot write a folder to stdout: ${entry.path}`);
+    const stream = await session.download(entry);
+    await writeAll(stream, ctx.io.stdout);
+    return;
+  }
+  const name = entry.name === '' ? 'hoard' : entry.name;
+  let dest = local === undefined ? resolve(ctx.io.cwd, name) : resolve(ctx.io.cwd, local);
+  if (local !== undefined && (await exists(dest)) === 'dir' && entry.name !== '') dest = join(dest, name);
+  if (entry.type === 'file') {
+    if ((await exists(dest)) === 'dir') throw new CliError(`a folder is in the way: ${dest}`);
+    await downloadFile(ctx, session, entry, dest);
+  } else {
+    if ((await exists(dest)) === 'file') throw new CliError(`a file is in the way: ${dest}`);
+    await downloadFolder(ctx, session, entry, dest);
+  }
+}

@@ -1,0 +1,105 @@
+// HOARD_HOME: the CLI's local state. `session.json` (the session token and the master key wrapped
+// under a key only the live session can unlock) and `uploads/<key>.json` (resume records: ids,
+// salt, part hashes and the version key wrapped under the master key). Every file is 0600 in a
+// 0700 directory, written to a temp file and renamed so a crash never leaves half a file.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ResumeStore, SavedSession, UploadResumeRecord } from '@hoard/client';
+
+async function writePrivateFile(path: string, text: string): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, text, { mode: 0o600 });
+  await chmod(temp, 0o600);
+  await rename(temp, path);
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+/** The CLI's state directory. */
+export class HoardHome {
+  constructor(readonly dir: string) {}
+
+  async #ensureDir(path: string): Promise<void> {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+  }
+
+  get sessionPath(): string {
+    return join(this.dir, 'session.json');
+  }
+
+  async loadSession(): Promise<SavedSession | undefined> {
+    const data = await readJson(this.sessionPath);
+    if (!data || typeof data !== 'object') return undefined;
+    const saved = data as Partial<SavedSession>;
+    if (
+      saved.formatVersion !== 1 ||
+      typeof saved.token !== 'string' ||
+      typeof saved.wrappedMasterKey !== 'string'
+    )
+      return undefined;
+    return saved as SavedSession;
+  }
+
+  async saveSession(session: SavedSession): Promise<void> {
+    await this.#ensureDir(this.dir);
+    await writePrivateFile(this.sessionPath, JSON.stringify(session, null, 2) + '\n');
+  }
+
+  async deleteSession(): Promise<void> {
+    await rm(this.sessionPath, { force: true });
+  }
+
+  /** Resume records of one account on one server. */
+  resumeStore(serverUrl: string, userId: string): FileResumeStore {
+    const scope = createHash('sha256').update(`${serverUrl}\n${userId}`).digest('hex').slice(0, 16);
+    return new FileResumeStore(join(this.dir, 'uploads', scope));
+  }
+
+  /** Forgets every resume record (after the account is deleted). */
+  async deleteAllResumeRecords(): Promise<void> {
+    await rm(join(this.dir, 'uploads'), { recursive: true, force: true });
+  }
+}
+
+/** A ResumeStore of one 0600 JSON file per upload. Keys are hashed into file names. */
+export class FileResumeStore implements ResumeStore {
+  constructor(readonly dir: string) {}
+
+  #path(key: string): string {
+    return join(this.dir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
+  }
+
+  async get(key: string): Promise<UploadResumeRecord | undefined> {
+    const data = await readJson(this.#path(key));
+    if (!data || typeof data !== 'object' || (data as { key?: unknown }).key !== key) return undefined;
+    return (data as { record: UploadResumeRecord }).record;
+  }
+
+  async set(key: string, record: UploadResumeRecord): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writePrivateFile(this.#path(key), JSON.stringify({ key, record }));
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.#path(key), { force: true });
+  }
+
+  /** How many unfinished uploads are recorded. */
+  async count(): Promise<number> {
+    try {
+      return (await readdir(this.dir)).filter((name) => name.endsWith('.json')).length;
+    } catch {
+      return 0;
+    }
+  }
+}

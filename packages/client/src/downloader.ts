@@ -1,0 +1,187 @@
+// Downloads as a ReadableStream of plaintext. A plaintext range maps to whole ciphertext chunks
+// (HTTP Range on the version's content, which never changes, so a broken connection resumes from
+// the next undelivered chunk); chunks are decrypted in batches concurrently and trimmed to the
+// range. Memory holds one batch, never the file.
+
+import {
+  HEADER_SIZE,
+  TAG_SIZE,
+  chunkOffset,
+  ciphertextSize,
+  contentContext,
+  contentRangeForPlaintext,
+  openContentCipher,
+  type ContentCipher,
+  type ContentOptions,
+} from '@hoard/crypto';
+import { ApiError, ClientError, NetworkError, isTransient } from './api-error.js';
+import { chunkPlainRange } from './content-layout.js';
+import type { HttpClient } from './http-client.js';
+import { sleep } from './retry.js';
+import type { VersionEntry } from './tree.js';
+
+export interface DownloadOptions {
+  /** Plaintext byte range, end exclusive. Default: the whole file. */
+  range?: { start: number; end: number };
+  /** Plaintext bytes delivered so far, and the bytes the stream will deliver in all. */
+  onProgress?: (progress: { doneBytes: number; totalBytes: number }) => void;
+  signal?: AbortSignal;
+  /** Reconnections allowed when the connection breaks mid-stream (default 5). */
+  maxReconnects?: number;
+}
+
+/** Chunks decrypted concurrently per batch. */
+const BATCH_CHUNKS = 64;
+
+/** Reads a version's content for one account. */
+export class Downloader {
+  constructor(
+    private readonly http: HttpClient,
+    private readonly content: ContentOptions,
+  ) {}
+
+  /** The plaintext of `version` (or of a range of it) as a stream. */
+  async download(version: VersionEntry, options: DownloadOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    const plainBytes = version.sizeBytes;
+    if (ciphertextSize(plainBytes) !== version.cipherSizeBytes) {
+      throw new ClientError('UNREADABLE', 'the version size does not match its ciphertext');
+    }
+    const start = options.range?.start ?? 0;
+    const end = Math.min(options.range?.end ?? plainBytes, plainBytes);
+    if (start < 0 || start > end || !Number.isInteger(start) || !Number.isInteger(end)) {
+      throw new RangeError(`invalid range ${start}-${end} of a ${plainBytes}-byte file`);
+    }
+    const totalBytes = end - start;
+    const path = `/versions/${version.id}/content`;
+    const headerResponse = await this.http.raw('GET', path, {
+      headers: { range: `bytes=0-${HEADER_SIZE - 1}` },
+      signal: options.signal,
+    });
+    const header = new Uint8Array(await headerResponse.arrayBuffer());
+    if (header.length !== HEADER_SIZE) throw new ClientError('UNREADABLE', 'the server sent a short header');
+    const cipher: ContentCipher = await openContentCipher(
+      version.key,
+      contentContext(version.id),
+      header,
+      this.content,
+    );
+
+    const whole = contentRangeForPlaintext(start, end, plainBytes);
+    const empty = totalBytes === 0 && !(start === 0 && plainBytes === 0);
+    let nextChunk = whole.firstChunk;
+    let doneBytes = 0;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let pending = new Uint8Array(0);
+    let reconnects = 0;
+    const http = this.http;
+    const maxReconnects = options.maxReconnects ?? 5;
+
+    const connect = async (): Promise<void> => {
+      const from = chunkOffset(nextChunk);
+      const response = await http.raw('GET', path, {
+        headers: { range: `bytes=${from}-${whole.cipherEnd - 1}`, 'if-range': `"${version.id}"` },
+        signal: options.signal,
+      });
+      if (response.status !== 206 && !(response.status === 200 && from === 0)) {
+        await response.body?.cancel();
+        throw new ClientError('UNREADABLE', 'the server ignored the byte range');
+      }
+      if (!response.body) throw new ClientError('UNREADABLE', 'the server sent no content');
+      if (response.status === 200) {
+        // A whole-body answer starts with the header we already have.
+        let skip = HEADER_SIZE;
+        const body = response.body.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+              if (skip >= chunk.length) {
+                skip -= chunk.length;
+                return;
+              }
+              controller.enqueue(chunk.subarray(skip));
+              skip = 0;
+            },
+          }),
+        );
+        reader = body.getReader();
+      } else {
+        reader = response.body.getReader();
+      }
+      pending = new Uint8Array(0);
+    };
+
+    /** Reads whole sealed chunks [nextChunk .. nextChunk + count) from the connection. */
+    const readChunks = async (count: number): Promise<Uint8Array[]> => {
+      const sizes: number[] = [];
+      for (let k = nextChunk; k < nextChunk + count; k++) {
+        sizes.push(chunkPlainRange(k, plainBytes).length + TAG_SIZE);
+      }
+      const need = sizes.reduce((a, b) => a + b, 0);
+      for (;;) {
+        try {
+          if (!reader) await connect();
+          while (pending.length < need) {
+            const { done, value } = await reader!.read();
+            if (done) throw new NetworkError('the connection closed before the content ended');
+            const merged = new Uint8Array(pending.length + value.length);
+            merged.set(pending, 0);
+            merged.set(value, pending.length);
+            pending = merged;
+          }
+          break;
+        } catch (error) {
+          reader = undefined;
+          // A body that breaks off mid-stream rejects with a plain TypeError ("terminated").
+          const brokenBody = !(error instanceof ApiError) && !(error instanceof ClientError);
+          const retryable = isTransient(error) || brokenBody;
+          if (options.signal?.aborted || !retryable || reconnects >= maxReconnects) throw error;
+          reconnects++;
+          await sleep(200 * 2 ** reconnects, options.signal);
+        }
+      }
+      const chunks: Uint8Array[] = [];
+      let offset = 0;
+      for (const size of sizes) {
+        chunks.push(pending.subarray(offset, offset + size));
+        offset += size;
+      }
+      pending = pending.slice(offset);
+      return chunks;
+    };
+
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          if (empty || nextChunk > whole.lastChunk) {
+            controller.close();
+            return;
+          }
+          const count = Math.min(BATCH_CHUNKS, whole.lastChunk - nextChunk + 1);
+          const first = nextChunk;
+          const sealed = await readChunks(count);
+          const plain = await Promise.all(
+            sealed.map((chunk, i) => cipher.decryptChunk(first + i, chunk, first + i === whole.finalChunk)),
+          );
+          nextChunk += count;
+          for (let i = 0; i < plain.length; i++) {
+            const chunkStart = chunkPlainRange(first + i, plainBytes).start;
+            const from = Math.max(start, chunkStart) - chunkStart;
+            const to = Math.min(end, chunkStart + plain[i]!.length) - chunkStart;
+            if (to > from) {
+              controller.enqueue(plain[i]!.subarray(from, to));
+              doneBytes += to - from;
+            }
+          }
+          options.onProgress?.({ doneBytes, totalBytes });
+          if (nextChunk > whole.lastChunk) {
+            await reader?.cancel();
+            controller.close();
+          }
+        },
+        async cancel(reason) {
+          await reader?.cancel(reason);
+        },
+      },
+      { highWaterMark: 1 },
+    );
+  }
+}

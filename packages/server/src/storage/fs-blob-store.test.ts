@@ -15,13 +15,13 @@ describeBlobStoreContract('FsBlobStore', async () => {
 });
 
 describe('FsBlobStore layout', () => {
-  it('keeps an unfinished blob in tmp/ and moves it to blobs/<aa>/<bb>/<key> on completion', async () => {
+  it('keeps an unfinished blob in tmp/<handle>.<key> and moves it to blobs/<aa>/<bb>/<key> on completion', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hoard-blobs-'));
     try {
       const store = new FsBlobStore({ rootDir: dir });
       const key = 'AbCdEfGhIjKlMnOpQrStUv';
       const handle = await store.createMultipart(key, 4);
-      expect(await readdir(join(dir, 'tmp'))).toEqual([handle]);
+      expect(await readdir(join(dir, 'tmp'))).toEqual([`${handle}.${key}`]);
       const part = await store.putPart(
         key,
         handle,

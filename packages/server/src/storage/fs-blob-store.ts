@@ -1,6 +1,6 @@
 // FsBlobStore: blobs as files on the local disk of one box.
 //
-// Layout under `rootDir`: `tmp/<handle>` holds an unfinished blob, preallocated (as a sparse file)
+// Layout under `rootDir`: `tmp/<handle>.<key>` holds an unfinished blob, preallocated (as a sparse file)
 // to its full size when the write begins; each part is written at its offset with positioned writes
 // and fdatasync'd before putPart resolves, so a part that the caller records survives a crash.
 // Completion fsyncs the file, renames it to `blobs/<aa>/<bb>/<key>` (aa, bb: the key's first two
@@ -11,16 +11,18 @@
 // Never: build a path from an unchecked key or handle; write outside a part's own byte range.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   assertBlobKey,
   BlobNotFoundError,
   IncompleteBlobError,
+  isBlobKey,
   type BlobStore,
   type ByteRange,
   type StoredPart,
+  type UnfinishedBlob,
 } from './blob-store.js';
 import { consumeExactly } from './exact-body.js';
 
@@ -59,9 +61,10 @@ export class FsBlobStore implements BlobStore {
     return join(this.#blobsDir, key.slice(0, 2), key.slice(2, 4), key);
   }
 
-  #tmpPath(handle: string): string {
+  #tmpPath(key: string, handle: string): string {
+    assertBlobKey(key);
     if (!HANDLE.test(handle)) throw new TypeError('invalid multipart handle');
-    return join(this.#tmpDir, handle);
+    return join(this.#tmpDir, `${handle}.${key}`);
   }
 
   /** Creates `dir` and any missing parents, fsyncing each parent that gained an entry. */
@@ -88,7 +91,7 @@ export class FsBlobStore implements BlobStore {
     if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) throw new RangeError('invalid blob size');
     await this.#ensureDir(this.#tmpDir, dirname(this.#tmpDir));
     const handle = randomBytes(16).toString('hex');
-    const path = this.#tmpPath(handle);
+    const path = this.#tmpPath(key, handle);
     const fh = await open(path, 'wx');
     try {
       await fh.truncate(sizeBytes);
@@ -123,7 +126,7 @@ export class FsBlobStore implements BlobStore {
     }
     let fh: FileHandle;
     try {
-      fh = await open(this.#tmpPath(handle), 'r+');
+      fh = await open(this.#tmpPath(key, handle), 'r+');
     } catch (error) {
       body.destroy();
       if (isErrno(error, 'ENOENT')) throw new BlobNotFoundError('no such unfinished blob', { cause: error });
@@ -166,7 +169,7 @@ export class FsBlobStore implements BlobStore {
 
   async completeMultipart(key: string, handle: string, parts: readonly StoredPart[]): Promise<void> {
     const finalPath = this.#blobPath(key);
-    const tmpPath = this.#tmpPath(handle);
+    const tmpPath = this.#tmpPath(key, handle);
     const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
     sorted.forEach((p, i) => {
       if (p.partNumber !== i + 1) throw new IncompleteBlobError(`part ${i + 1} is missing`);
@@ -206,9 +209,32 @@ export class FsBlobStore implements BlobStore {
   async abortMultipart(key: string, handle: string): Promise<void> {
     assertBlobKey(key);
     try {
-      await unlink(this.#tmpPath(handle));
+      await unlink(this.#tmpPath(key, handle));
     } catch (error) {
       if (!isErrno(error, 'ENOENT')) throw error;
+    }
+  }
+
+  async *listUnfinished(): AsyncIterable<UnfinishedBlob> {
+    let names: string[];
+    try {
+      names = await readdir(this.#tmpDir);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return;
+      throw error;
+    }
+    for (const name of names) {
+      const dot = name.indexOf('.');
+      const handle = name.slice(0, dot);
+      const key = name.slice(dot + 1);
+      if (dot < 0 || !HANDLE.test(handle) || !isBlobKey(key)) continue;
+      try {
+        const { mtimeMs } = await stat(join(this.#tmpDir, name));
+        yield { key, handle, ageMs: Math.max(0, Date.now() - mtimeMs) };
+      } catch (error) {
+        // Completed or aborted meanwhile.
+        if (!isErrno(error, 'ENOENT')) throw error;
+      }
     }
   }
 

@@ -515,6 +515,22 @@ describe.each(dialects)('transfers on %s', (dialect) => {
       expect(await expireUploads(srv.deps, srv.clock.now())).toBe(0);
     });
 
+    it('aborts unfinished writes that no upload names (a crash before the upload was saved)', async () => {
+      const a = await srv.account();
+      const live = await createUpload(a, 100);
+      const orphanKey = randomId();
+      const orphanHandle = await srv.blobStore.createMultipart(orphanKey, 100);
+      const tmp = join(srv.dataDir, 'tmp');
+      expect(await readdir(tmp)).toContain(`${orphanHandle}.${orphanKey}`);
+      // Not yet: younger than the grace period.
+      await expireUploads(srv.deps, srv.clock.now());
+      expect(await readdir(tmp)).toContain(`${orphanHandle}.${orphanKey}`);
+      await expireUploads({ ...srv.deps, limits: { garbageGraceMs: 0 } }, srv.clock.now());
+      expect(await readdir(tmp)).not.toContain(`${orphanHandle}.${orphanKey}`);
+      // The upload that was saved keeps its bytes.
+      expect((await putPart(a, live.id, 1, randomBytes(100))).statusCode).toBe(200);
+    });
+
     it('forgets a completed upload after its time without touching its file', async () => {
       const a = await srv.account();
       const blob = randomBytes(64);

@@ -36,7 +36,10 @@ export interface TransferLimits {
   maxUploadBytes: number;
   /** An open upload expires this long after it was created. */
   uploadTtlMs: number;
-  /** An abandoned upload's blob is collected this long after the upload expired. */
+  /**
+   * An abandoned upload's blob is collected this long after the upload expired; an unfinished
+   * write that no upload names is aborted once it is this old.
+   */
   garbageGraceMs: number;
 }
 
@@ -378,12 +381,15 @@ export class UploadService {
 }
 
 /**
- * Deletes an upload row; if it was still open, releases its reservation and drops its blob (both
- * the unfinished parts and a blob made durable by a completion that then failed). Safe against a
- * concurrent completion: only the one statement that deletes the open row acts.
+ * Forgets an upload. An open one also loses its reservation and its bytes: the unfinished parts
+ * first (so a crash right after leaves the row, and the next expiry run tries again), then the row
+ * and the reservation in one transaction, then a blob made durable by a completion that failed.
+ * Safe against a concurrent completion: only the statement that deletes the still-open row acts on
+ * the blob, and a completed blob is never aborted.
  */
 async function discardUpload(deps: TransferDeps, row: UploadRow): Promise<boolean> {
   const { db, blobStore } = deps;
+  if (row.state === 'open') await blobStore.abortMultipart(row.blob_key, row.store_handle);
   const released = await db.transaction().execute(async (trx) => {
     const deleted = await trx
       .deleteFrom('uploads')
@@ -399,7 +405,6 @@ async function discardUpload(deps: TransferDeps, row: UploadRow): Promise<boolea
     return true;
   });
   if (!released) return false;
-  await blobStore.abortMultipart(row.blob_key, row.store_handle);
   await blobStore.delete(row.blob_key);
   await db.deleteFrom('blob_garbage').where('blob_key', '=', row.blob_key).execute();
   return true;
@@ -407,8 +412,10 @@ async function discardUpload(deps: TransferDeps, row: UploadRow): Promise<boolea
 
 /**
  * The upload-expiry job: every open upload whose 24 hours are over is aborted (reservation
- * released, blob dropped); completed uploads are forgotten once their time is over. Returns how many
- * open uploads it expired. Run by main.ts on an interval and directly by tests.
+ * released, bytes dropped); completed uploads are forgotten once their time is over; unfinished
+ * writes that no upload names (the server died between starting the write and saving the upload)
+ * are aborted once they are older than the garbage grace period. Returns how many open uploads it
+ * expired. Run by main.ts on an interval and directly by tests; safe on several servers at once.
  */
 export async function expireUploads(deps: TransferDeps, now: number): Promise<number> {
   const { db } = deps;
@@ -421,9 +428,28 @@ export async function expireUploads(deps: TransferDeps, now: number): Promise<nu
       .orderBy('expires_at')
       .limit(100)
       .execute();
-    if (rows.length === 0) return expired;
+    if (rows.length === 0) break;
     for (const row of rows) {
       if (await discardUpload(deps, row)) expired++;
     }
+  }
+  await abortOrphanedWrites(deps);
+  return expired;
+}
+
+/** Aborts unfinished writes older than the grace period that no upload row names. */
+async function abortOrphanedWrites(deps: TransferDeps): Promise<void> {
+  const { db, blobStore } = deps;
+  if (!blobStore.listUnfinished) return;
+  const graceMs = limitsOf(deps).garbageGraceMs;
+  for await (const unfinished of blobStore.listUnfinished()) {
+    if (unfinished.ageMs < graceMs) continue;
+    const named = await db
+      .selectFrom('uploads')
+      .select('id')
+      .where('blob_key', '=', unfinished.key)
+      .where('store_handle', '=', unfinished.handle)
+      .executeTakeFirst();
+    if (!named) await blobStore.abortMultipart(unfinished.key, unfinished.handle);
   }
 }

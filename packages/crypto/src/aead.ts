@@ -1,7 +1,8 @@
 // The AEAD seam: AES-256-GCM with 96-bit nonces and 128-bit tags. The default runs on WebCrypto
 // (browsers, Node, workers); callers may inject another implementation (the CLI passes a node:crypto
-// one, which avoids WebCrypto's per-call cost). Every implementation must behave identically:
-// the Wycheproof AES-GCM vectors and the content tests run against whatever is injected.
+// one, which avoids WebCrypto's per-call cost). Every implementation must behave identically
+// (standard AES-256-GCM); the content tests run the same round trips and tampering checks on the
+// default and on a node:crypto implementation, and the Wycheproof AES-GCM vectors on the default.
 
 import { bufferSource } from './bytes.js';
 

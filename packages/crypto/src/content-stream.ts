@@ -228,6 +228,20 @@ export function decryptContentRangeStream(
   });
 }
 
+/** Maps 0..count-1 through `work`, at most `limit` at a time, results in order. */
+async function boundedMap<T>(count: number, limit: number, work: (i: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await work(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  return results;
+}
+
 /**
  * One-shot encryption of an in-memory plaintext (small data and tests; stream anything large).
  * Chunks are encrypted concurrently.
@@ -240,13 +254,11 @@ export async function encryptContent(
 ): Promise<Uint8Array> {
   const cipher = await createContentCipher(key, context, options.salt, options);
   const n = chunkCount(plaintext.length);
-  const sealed = await Promise.all(
-    Array.from({ length: n }, (_, i) =>
-      cipher.encryptChunk(
-        i,
-        plaintext.subarray(i * CHUNK_SIZE, Math.min(plaintext.length, (i + 1) * CHUNK_SIZE)),
-        i === n - 1,
-      ),
+  const sealed = await boundedMap(n, DEFAULT_CONCURRENCY, (i) =>
+    cipher.encryptChunk(
+      i,
+      plaintext.subarray(i * CHUNK_SIZE, Math.min(plaintext.length, (i + 1) * CHUNK_SIZE)),
+      i === n - 1,
     ),
   );
   const out = new Uint8Array(HEADER_SIZE + sealed.reduce((a, s) => a + s.length, 0));
@@ -273,16 +285,14 @@ export async function decryptContent(
   const cipher = await openContentCipher(key, context, ciphertext.subarray(0, HEADER_SIZE), options);
   const size = plaintextSize(ciphertext.length);
   const n = chunkCount(size);
-  const plain = await Promise.all(
-    Array.from({ length: n }, (_, i) => {
-      const start = HEADER_SIZE + i * SEALED_CHUNK_SIZE;
-      return cipher.decryptChunk(
-        i,
-        ciphertext.subarray(start, Math.min(ciphertext.length, start + SEALED_CHUNK_SIZE)),
-        i === n - 1,
-      );
-    }),
-  );
+  const plain = await boundedMap(n, DEFAULT_CONCURRENCY, (i) => {
+    const start = HEADER_SIZE + i * SEALED_CHUNK_SIZE;
+    return cipher.decryptChunk(
+      i,
+      ciphertext.subarray(start, Math.min(ciphertext.length, start + SEALED_CHUNK_SIZE)),
+      i === n - 1,
+    );
+  });
   const out = new Uint8Array(size);
   plain.forEach((p, i) => out.set(p, i * CHUNK_SIZE));
   return out;

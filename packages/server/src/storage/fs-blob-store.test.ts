@@ -36,6 +36,25 @@ describe('FsBlobStore layout', () => {
     }
   });
 
+  it('creates its data directory when it is missing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hoard-blobs-'));
+    try {
+      const store = new FsBlobStore({ rootDir: join(dir, 'not', 'yet') });
+      const key = 'AbCdEfGhIjKlMnOpQrStUv';
+      const handle = await store.createMultipart(key, 1);
+      const part = await store.putPart(
+        key,
+        handle,
+        { partNumber: 1, offsetBytes: 0, sizeBytes: 1 },
+        Readable.from([Buffer.from('a')]),
+      );
+      await store.completeMultipart(key, handle, [part]);
+      expect(await store.sizeOf(key)).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a handle that is not one of its own', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hoard-blobs-'));
     try {

@@ -75,8 +75,12 @@ export class FsBlobStore implements BlobStore {
     } catch (error) {
       if (!isErrno(error, 'ENOENT')) throw error;
     }
+    if (dir === stopAt) {
+      await mkdir(dir, { recursive: true });
+      return;
+    }
     const parent = dirname(dir);
-    if (dir !== stopAt) await this.#ensureDir(parent, stopAt);
+    await this.#ensureDir(parent, stopAt);
     try {
       await mkdir(dir);
     } catch (error) {

@@ -374,6 +374,24 @@ describe.each(dialects)('transfers on %s', (dialect) => {
       expect(await readdir(join(srv.dataDir, 'tmp'))).not.toContain(store_handle);
     });
 
+    it('takes parts in parallel and in any order', async () => {
+      const a = await srv.account();
+      const blob = randomBytes(2 * PART + 777);
+      const upload = await createUpload(a, blob.byteLength);
+      const results = await Promise.all(
+        [3, 1, 2].map((n) => putPart(a, upload.id, n, blob.subarray((n - 1) * PART, n * PART))),
+      );
+      expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+      const ids = { node: randomId(), version: randomId() };
+      expect((await complete(a, upload.id, a.rootNodeId, ids)).statusCode).toBe(201);
+      const content = await srv.app.inject({
+        method: 'GET',
+        url: `/versions/${ids.version}/content`,
+        headers: a.auth,
+      });
+      expect(content.rawPayload.equals(blob)).toBe(true);
+    });
+
     it('refuses to complete with parts missing', async () => {
       const a = await srv.account();
       const upload = await createUpload(a, 2 * PART + 1);

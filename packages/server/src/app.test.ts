@@ -26,6 +26,13 @@ describe('app edges', () => {
     expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route GET /no/such/route' } });
   });
 
+  it('answers a known path with another method with 405 METHOD_NOT_ALLOWED and Allow', async () => {
+    const res = await t.app.inject({ method: 'PUT', url: '/account' });
+    expect(res.statusCode).toBe(405);
+    expect(res.json().error.code).toBe('METHOD_NOT_ALLOWED');
+    expect(res.headers.allow).toBe('GET, DELETE');
+  });
+
   it('answers malformed JSON with 400 MALFORMED_JSON', async () => {
     const alice = await signUp(t.app);
     const res = await t.app.inject({

@@ -2,7 +2,7 @@
 // JSON parser, the one error handler mapping AppError codes to the protocol's error table, metrics,
 // health, and every module's routes. Never logs bodies, tokens, keys or names: the request
 // serializer keeps method, route pattern and id only, and the Authorization header is redacted.
-import { type ErrorBody, type ErrorCode } from '@hoard/protocol';
+import { routes, type ErrorBody, type ErrorCode } from '@hoard/protocol';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { AppDeps } from './app-deps.js';
 import { SessionAuthenticator } from './auth.js';
@@ -37,6 +37,16 @@ function toAppError(error: unknown): AppError | undefined {
   if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', undefined, { cause: error });
   if (status === 400) return new AppError('VALIDATION_FAILED', undefined, { cause: error });
   return undefined;
+}
+
+/** The protocol's route table as path patterns, to tell 405 (known path, other method) from 404. */
+const routePatterns = Object.values(routes).map((spec) => ({
+  method: spec.method,
+  pattern: new RegExp(`^${spec.path.replace(/:[A-Za-z]+/g, '[^/]+')}$`),
+}));
+
+function allowedMethods(path: string): string[] {
+  return [...new Set(routePatterns.filter((r) => r.pattern.test(path)).map((r) => r.method))];
 }
 
 function errorBody(code: ErrorCode, message: string): ErrorBody {
@@ -89,9 +99,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    return reply
-      .code(404)
-      .send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0) {
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send(errorBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`));
+    }
+    return reply.code(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${path}`));
   });
 
   app.addHook('onResponse', (request, reply, done) => {

@@ -339,6 +339,66 @@ for (const dialect of testDialects(process.env)) {
       expect((await call('GET', `/nodes/${folder.id}/versions`)).json().error.code).toBe('NOT_A_FILE');
     });
 
+    it('lets exactly one of many concurrent creations of one name win', async () => {
+      const parent = await mkdir(alice.rootNodeId);
+      const nameHash = fake32();
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          call('POST', '/nodes', {
+            id: randomId(),
+            parentId: parent.id,
+            type: 'folder',
+            wrappedKey: fakeKey(),
+            encryptedAttrs: fakeKey(),
+            nameHash,
+          }),
+        ),
+      );
+      const codes = results.map((r) =>
+        r.statusCode === 201 ? 'created' : r.json<{ error: { code: string } }>().error.code,
+      );
+      expect(codes.filter((c) => c === 'created')).toHaveLength(1);
+      expect(codes.filter((c) => c === 'NAME_TAKEN')).toHaveLength(7);
+    });
+
+    it('lets exactly one of many concurrent writes at one revision win', async () => {
+      const folder = await mkdir(alice.rootNodeId);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          call('PATCH', `/nodes/${folder.id}`, {
+            revision: 1,
+            encryptedAttrs: fakeKey(),
+            nameHash: fake32(),
+          }),
+        ),
+      );
+      const codes = results.map((r) =>
+        r.statusCode === 200 ? 'ok' : r.json<{ error: { code: string } }>().error.code,
+      );
+      expect(codes.filter((c) => c === 'ok')).toHaveLength(1);
+      expect(codes.filter((c) => c === 'REVISION_CONFLICT')).toHaveLength(7);
+    });
+
+    it('never builds a cycle from two concurrent crossing moves', async () => {
+      const a = await mkdir(alice.rootNodeId);
+      const b = await mkdir(alice.rootNodeId);
+      const [ab, ba] = await Promise.all([
+        call('PATCH', `/nodes/${a.id}`, {
+          revision: 1,
+          parentId: b.id,
+          wrappedKey: fakeKey(),
+          nameHash: fake32(),
+        }),
+        call('PATCH', `/nodes/${b.id}`, {
+          revision: 1,
+          parentId: a.id,
+          wrappedKey: fakeKey(),
+          nameHash: fake32(),
+        }),
+      ]);
+      expect([ab.statusCode, ba.statusCode].sort()).toEqual([200, 400]);
+    });
+
     it('lists a folder of many files in one query', async () => {
       const folder = await mkdir(alice.rootNodeId);
       for (let i = 0; i < 50; i++) await addFile(folder.id, i);

@@ -14,7 +14,16 @@ import {
 import { DecryptionError, RecoveryWordsError } from './errors.js';
 import { unwrapKey, wrapKey } from './key-wrap.js';
 import { nameHash } from './name-hash.js';
+import { HKDF_LABELS } from './hkdf-labels.js';
 import fc from 'fast-check';
+
+describe('HKDF labels', () => {
+  it('gives every purpose its own label', () => {
+    const labels = Object.values(HKDF_LABELS);
+    expect(new Set(labels).size).toBe(labels.length);
+    for (const label of labels) expect(label).toMatch(/^hoard\/v1\/[a-z/-]+$/);
+  });
+});
 
 describe('nameHash', () => {
   it('is keyed, per folder, NFC-normalized and case-sensitive', async () => {

@@ -67,6 +67,12 @@ describe('OPAQUE client wrappers', () => {
     expect(finish.sessionKey).toBe(sessionKey);
   });
 
+  it('treats composed and decomposed spellings of a password as the same password (NFC)', async () => {
+    const reg = await register('caf\u00e9 au lait');
+    const { finish } = await login(reg.registrationRecord, 'cafe\u0301 au lait');
+    expect(finish.exportKey).toEqual(reg.exportKey);
+  });
+
   it('fails with LoginFailedError on a wrong password and on an unknown user (fake record)', async () => {
     const reg = await register('right password');
     await expect(login(reg.registrationRecord, 'wrong password')).rejects.toBeInstanceOf(LoginFailedError);

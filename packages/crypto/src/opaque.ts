@@ -11,9 +11,17 @@ import { LoginFailedError } from './errors.js';
  * Argon2id parameters of OPAQUE's key stretching: RFC 9106 section 4, second recommended option
  * (m = 64 MiB, t = 3, p = 4), for browsers and phones. `memory` is in KiB.
  */
-export const OPAQUE_KEY_STRETCHING = {
-  'argon2id-custom': { memory: 65536, iterations: 3, parallelism: 4 },
-} as const;
+export const OPAQUE_KEY_STRETCHING = Object.freeze({
+  'argon2id-custom': Object.freeze({ memory: 65536, iterations: 3, parallelism: 4 }),
+} as const);
+
+/**
+ * Passwords are Unicode-normalized (NFC) before OPAQUE, so the same password typed or pasted on
+ * different systems (composed or decomposed accents) is the same password.
+ */
+function normalizePassword(password: string): string {
+  return password.normalize('NFC');
+}
 
 function stretching(): { 'argon2id-custom': { memory: number; iterations: number; parallelism: number } } {
   return { 'argon2id-custom': { ...OPAQUE_KEY_STRETCHING['argon2id-custom'] } };
@@ -58,7 +66,7 @@ export interface OpaqueLoginFinish {
 /** Step 1 of registration (sign-up, password change, recovery). */
 export async function opaqueStartRegistration(password: string): Promise<OpaqueRegistrationStart> {
   await opaque.ready;
-  return opaque.client.startRegistration({ password });
+  return opaque.client.startRegistration({ password: normalizePassword(password) });
 }
 
 /**
@@ -73,7 +81,7 @@ export async function opaqueFinishRegistration(params: {
   const r = opaque.client.finishRegistration({
     clientRegistrationState: params.clientRegistrationState,
     registrationResponse: params.registrationResponse,
-    password: params.password,
+    password: normalizePassword(params.password),
     keyStretching: stretching(),
   });
   return {
@@ -86,7 +94,7 @@ export async function opaqueFinishRegistration(params: {
 /** Step 1 of login. */
 export async function opaqueStartLogin(password: string): Promise<OpaqueLoginStart> {
   await opaque.ready;
-  return opaque.client.startLogin({ password });
+  return opaque.client.startLogin({ password: normalizePassword(password) });
 }
 
 /**
@@ -104,7 +112,7 @@ export async function opaqueFinishLogin(params: {
     r = opaque.client.finishLogin({
       clientLoginState: params.clientLoginState,
       loginResponse: params.loginResponse,
-      password: params.password,
+      password: normalizePassword(params.password),
       keyStretching: stretching(),
     });
   } catch {

@@ -11,19 +11,32 @@ import { ApiError, type HoardSession, type RemoteEntry, type ResumeStore } from 
 import { CliError, type CliContext } from '../cli-context.js';
 import { FileSource } from '../file-source.js';
 
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      out.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      out.off('drain', onDrain);
+      reject(error);
+    };
+    out.once('drain', onDrain);
+    out.once('error', onError);
+  });
+}
+
 async function writeAll(stream: ReadableStream<Uint8Array>, out: Writable): Promise<void> {
   const reader = stream.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
-      if (!out.write(value)) {
-        await Promise.race([
-          once(out, 'drain'),
-          once(out, 'error').then(([e]) => Promise.reject(e as Error)),
-        ]);
-      }
+      if (!out.write(value)) await drained(out);
     }
+  } catch (error) {
+    await reader.cancel(error).catch(() => undefined);
+    throw error;
   } finally {
     reader.releaseLock();
   }
@@ -165,16 +178,27 @@ async function downloadFile(
 ): Promise<void> {
   const temp = join(dirname(dest), `.${basename(dest)}.${randomBytes(6).toString('hex')}.hoard-partial`);
   const progress = ctx.progress(file.name);
-  const handle = await open(temp, 'wx', 0o644);
   try {
     const stream = await session.download(file, {
       onProgress: ({ doneBytes, totalBytes }) => progress.update(doneBytes, totalBytes),
     });
-    const out = handle.createWriteStream();
-    await writeAll(stream, out);
-    out.end();
-    await once(out, 'finish');
-    await handle.sync();
+    const out = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
+    const closed = once(out, 'close');
+    try {
+      await writeAll(stream, out);
+      out.end();
+    } catch (error) {
+      out.destroy();
+      throw error;
+    } finally {
+      await closed;
+    }
+    const handle = await open(temp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     if (file.mtimeMs !== undefined) await utimes(temp, new Date(), new Date(file.mtimeMs));
     await rename(temp, dest);
   } catch (error) {
@@ -182,7 +206,6 @@ async function downloadFile(
     throw error;
   } finally {
     progress.finish();
-    await handle.close().catch(() => undefined);
   }
 }
 

@@ -57,7 +57,7 @@ export interface TransferDeps {
   limits?: Partial<TransferLimits>;
 }
 
-function limitsOf(deps: TransferDeps): TransferLimits {
+function limitsOf(deps: Pick<TransferDeps, 'limits'>): TransferLimits {
   return { ...defaultTransferLimits, ...deps.limits };
 }
 
@@ -89,7 +89,7 @@ export interface CompletedUpload {
 
 /** The largest part any upload can have (the HTTP body limit sits just above it). */
 export function maxPartSizeBytes(deps: Pick<TransferDeps, 'limits'>): number {
-  return uploadGeometry(limitsOf(deps as TransferDeps).maxUploadBytes).partSizeBytes;
+  return uploadGeometry(limitsOf(deps).maxUploadBytes).partSizeBytes;
 }
 
 /**
@@ -121,8 +121,19 @@ export class UploadService {
     const blobKey = newId();
     const now = clock.now();
     const expiresAt = now + this.#limits.uploadTtlMs;
+    // A quick look first, so that a full account costs no disk work; the conditional UPDATE below
+    // is what decides.
+    const user = await db
+      .selectFrom('users')
+      .select(['used_bytes', 'reserved_bytes', 'quota_bytes'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (!user || user.used_bytes + user.reserved_bytes + sizeBytes > user.quota_bytes) {
+      throw new AppError('QUOTA_EXCEEDED');
+    }
     // The store's handle first: the upload row must name it. If the reservation then fails, the
-    // unfinished blob is dropped again (and a crash in between leaves only an empty temp file).
+    // unfinished blob is dropped again (a crash in between leaves an empty unfinished write, which
+    // expireUploads aborts once no upload names it).
     const handle = await blobStore.createMultipart(blobKey, sizeBytes);
     try {
       const row = await db.transaction().execute(async (trx) => {

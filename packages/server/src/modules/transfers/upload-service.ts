@@ -213,13 +213,8 @@ export class UploadService {
       return await this.#takePart(row, partNumber, extent, body);
     } catch (error) {
       if (error instanceof PartSizeMismatchError) {
-        throw new AppError(
-          'PART_SIZE_MISMATCH',
-          `part ${partNumber} holds exactly ${extent.sizeBytes} bytes`,
-          {
-            cause: error,
-          },
-        );
+        const message = `part ${partNumber} holds exactly ${extent.sizeBytes} bytes`;
+        throw new AppError('PART_SIZE_MISMATCH', message, { cause: error });
       }
       if (error instanceof BlobNotFoundError) throw new AppError('NOT_FOUND', undefined, { cause: error });
       throw error;

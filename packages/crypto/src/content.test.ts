@@ -354,3 +354,59 @@ describe('contentContext', () => {
     expect(() => contentContext('not-an-id')).toThrow(TypeError);
   });
 });
+
+describe('streams (properties)', () => {
+  it('round-trips any length fed in any piece size, at any concurrency', async () => {
+    const key = randomKey();
+    const context = contentContext(randomId());
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 4 * CHUNK_SIZE + 10 }),
+        fc.integer({ min: 1, max: 3 * CHUNK_SIZE }),
+        fc.integer({ min: 1, max: 8 }),
+        async (length, piece, concurrency) => {
+          const plain = new Uint8Array(nodeRandomBytes(length));
+          const cipher = await createContentCipher(key, context);
+          const sealed = await pass(encryptContentStream(cipher, { concurrency }), plain, piece);
+          expect(sealed.length).toBe(ciphertextSize(length));
+          const back = await pass(decryptContentStream(key, context, { concurrency }), sealed, piece);
+          expect(Buffer.from(back).equals(Buffer.from(plain))).toBe(true);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('releases only the authenticated prefix before failing, and keeps failing', async () => {
+    const key = randomKey();
+    const context = contentContext(randomId());
+    const plain = new Uint8Array(nodeRandomBytes(4 * CHUNK_SIZE + 5));
+    const sealed = await encryptContent(key, context, plain);
+    const bad = sealed.slice();
+    bad[chunkOffset(2) + 100]! ^= 1;
+    const stream = source(bad, 5000).pipeThrough(decryptContentStream(key, context, { concurrency: 4 }));
+    const reader = stream.getReader();
+    const got: Uint8Array[] = [];
+    let failure: unknown;
+    for (;;) {
+      try {
+        const r = await reader.read();
+        if (r.done) break;
+        got.push(r.value);
+      } catch (e) {
+        failure = e;
+        break;
+      }
+    }
+    expect(failure).toBeInstanceOf(DecryptionError);
+    await expect(reader.read()).rejects.toBeInstanceOf(DecryptionError);
+    const prefix = Buffer.concat(got);
+    expect(prefix.length).toBeLessThanOrEqual(2 * CHUNK_SIZE);
+    expect(prefix.equals(Buffer.from(plain.subarray(0, prefix.length)))).toBe(true);
+  });
+
+  it('rejects a concurrency that is not a positive integer', async () => {
+    const cipher = await createContentCipher(randomKey(), contentContext(randomId()));
+    expect(() => encryptContentStream(cipher, { concurrency: 0 })).toThrow(RangeError);
+  });
+});

@@ -17,7 +17,7 @@ export const silentProgress: Progress = { update: () => undefined, finish: () =>
 export class ProgressBar implements Progress {
   readonly #out: Writable & { columns?: number };
   readonly #label: string;
-  readonly #startMs = Date.now();
+  readonly #startMs: number;
   readonly #now: () => number;
   #lastDrawMs = 0;
   #firstDone: number | undefined;
@@ -27,6 +27,7 @@ export class ProgressBar implements Progress {
     this.#out = out;
     this.#label = label;
     this.#now = now;
+    this.#startMs = now();
   }
 
   update(doneBytes: number, totalBytes: number): void {

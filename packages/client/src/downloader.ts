@@ -30,6 +30,16 @@ export interface DownloadOptions {
   maxReconnects?: number;
 }
 
+function concat(pieces: Uint8Array[], totalBytes: number): Uint8Array {
+  const out = new Uint8Array(totalBytes);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.length;
+  }
+  return out;
+}
+
 /** Chunks decrypted concurrently per batch. */
 const BATCH_CHUNKS = 64;
 
@@ -71,7 +81,9 @@ export class Downloader {
     let nextChunk = whole.firstChunk;
     let doneBytes = 0;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    let pending = new Uint8Array(0);
+    /** Bytes received and not yet decrypted, as the pieces the connection delivered. */
+    let pieces: Uint8Array[] = [];
+    let pendingBytes = 0;
     let reconnects = 0;
     const http = this.http;
     const maxReconnects = options.maxReconnects ?? 5;
@@ -106,7 +118,8 @@ export class Downloader {
       } else {
         reader = response.body.getReader();
       }
-      pending = new Uint8Array(0);
+      pieces = [];
+      pendingBytes = 0;
     };
 
     /** Reads whole sealed chunks [nextChunk .. nextChunk + count) from the connection. */
@@ -119,13 +132,11 @@ export class Downloader {
       for (;;) {
         try {
           if (!reader) await connect();
-          while (pending.length < need) {
+          while (pendingBytes < need) {
             const { done, value } = await reader!.read();
             if (done) throw new NetworkError('the connection closed before the content ended');
-            const merged = new Uint8Array(pending.length + value.length);
-            merged.set(pending, 0);
-            merged.set(value, pending.length);
-            pending = merged;
+            pieces.push(value);
+            pendingBytes += value.length;
           }
           break;
         } catch (error) {
@@ -138,13 +149,16 @@ export class Downloader {
           await sleep(200 * 2 ** reconnects, options.signal);
         }
       }
+      const pending = pieces.length === 1 ? pieces[0]! : concat(pieces, pendingBytes);
       const chunks: Uint8Array[] = [];
       let offset = 0;
       for (const size of sizes) {
         chunks.push(pending.subarray(offset, offset + size));
         offset += size;
       }
-      pending = pending.slice(offset);
+      const rest = pending.subarray(offset);
+      pieces = rest.length > 0 ? [rest] : [];
+      pendingBytes = rest.length;
       return chunks;
     };
 

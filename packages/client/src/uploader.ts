@@ -74,6 +74,9 @@ export interface UploadResult {
   newVersion: boolean;
 }
 
+/** Chunks encrypted concurrently while a part is built (64 x 16 KiB = 1 MiB). */
+const ENCRYPT_BATCH_CHUNKS = 64;
+
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -233,22 +236,31 @@ export class Uploader {
     if (start < header.length) out.set(header.subarray(start, Math.min(end, header.length)), 0);
     if (!plain.chunks) return out;
     const total = chunkCount(plainBytes);
-    const indexes: number[] = [];
-    for (let k = plain.chunks.first; k <= plain.chunks.last; k++) indexes.push(k);
-    const sealed = await Promise.all(
-      indexes.map((k) => {
-        const range = chunkPlainRange(k, plainBytes);
-        const offset = range.start - plain.start;
-        return cipher.encryptChunk(k, plaintext.subarray(offset, offset + range.length), k === total - 1);
-      }),
-    );
-    indexes.forEach((k, i) => {
-      const chunk = sealed[i]!;
-      const chunkStart = chunkOffset(k);
-      const from = Math.max(start, chunkStart);
-      const to = Math.min(end, chunkStart + chunk.length);
-      if (to > from) out.set(chunk.subarray(from - chunkStart, to - chunkStart), from - start);
-    });
+    // Encrypt in batches written straight into `out`: concurrent enough for WebCrypto, and never
+    // more than one batch of sealed chunks alive beside the part itself.
+    for (
+      let batchStart = plain.chunks.first;
+      batchStart <= plain.chunks.last;
+      batchStart += ENCRYPT_BATCH_CHUNKS
+    ) {
+      const batchEnd = Math.min(plain.chunks.last, batchStart + ENCRYPT_BATCH_CHUNKS - 1);
+      const indexes: number[] = [];
+      for (let k = batchStart; k <= batchEnd; k++) indexes.push(k);
+      const sealed = await Promise.all(
+        indexes.map((k) => {
+          const range = chunkPlainRange(k, plainBytes);
+          const offset = range.start - plain.start;
+          return cipher.encryptChunk(k, plaintext.subarray(offset, offset + range.length), k === total - 1);
+        }),
+      );
+      indexes.forEach((k, i) => {
+        const chunk = sealed[i]!;
+        const chunkStart = chunkOffset(k);
+        const from = Math.max(start, chunkStart);
+        const to = Math.min(end, chunkStart + chunk.length);
+        if (to > from) out.set(chunk.subarray(from - chunkStart, to - chunkStart), from - start);
+      });
+    }
     return out;
   }
 

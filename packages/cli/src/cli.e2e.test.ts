@@ -253,6 +253,40 @@ describe('hoard CLI against a real server', () => {
     expect(back.stdoutBytes.equals(changed)).toBe(true);
   });
 
+  it('survives a server killed with -9 mid-put: the put fails in one line, and continues once it is back', async () => {
+    const path = join(work, 'during-crash.bin');
+    writeFileSync(path, randomBytes(40 * MiB));
+    const child = spawnHoard(['put', path, '/crash'], env, work);
+    const done = waitFor(child);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && child.exitCode === null) {
+      const recorded = filesUnder(join(env.HOARD_HOME!, 'uploads'))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => {
+          try {
+            return Object.keys(
+              (JSON.parse(readFileSync(f, 'utf8')) as { record: { partPlainSha256Hex: object } }).record
+                .partPlainSha256Hex,
+            ).length;
+          } catch {
+            return 0;
+          }
+        });
+      if (Math.max(0, ...recorded) >= 5) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await server.kill();
+    const failed = await done;
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr.trim().split('\n').at(-1)).toMatch(/^hoard: /);
+    server = await startServer(server.dataDir, server.port);
+    const again = await hoard(['put', path, '/crash']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/resuming upload: \d+ of 6 parts already on the server/);
+    const back = await hoard(['get', '/crash/during-crash.bin', '-']);
+    expect(back.stdoutBytes.equals(readFileSync(path))).toBe(true);
+  });
+
   it('reports failures as one line and a non-zero exit code', async () => {
     oneLineError(await hoard(['get', '/no/such/file']));
     oneLineError(await hoard(['ls', '/doc.txt/x']));

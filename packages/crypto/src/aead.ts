@@ -51,6 +51,12 @@ export interface Aead {
   importKey(rawKey: Uint8Array): Promise<AeadKey>;
 }
 
+/** Options of the key-wrapping and attribute functions. */
+export interface AeadOptions {
+  /** AES-256-GCM backend; default {@link webCryptoAead}. The CLI passes a node:crypto one. */
+  aead?: Aead;
+}
+
 /** AES-256-GCM on WebCrypto (`globalThis.crypto.subtle`); the key is imported non-extractable. */
 export const webCryptoAead: Aead = {
   async importKey(rawKey: Uint8Array): Promise<AeadKey> {

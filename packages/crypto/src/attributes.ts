@@ -4,7 +4,7 @@
 // to another node or read as a version's). The output of decryptAttributes is untrusted JSON:
 // callers parse it with a schema.
 
-import { webCryptoAead } from './aead.js';
+import { webCryptoAead, type AeadOptions } from './aead.js';
 import { assertKey, concatBytes, idBytes, randomBytes, utf8 } from './bytes.js';
 import { DecryptionError } from './errors.js';
 import { FORMAT_VERSION } from './format-version.js';
@@ -52,6 +52,7 @@ export async function encryptAttributesWithNonce(
   id: string,
   attrs: object,
   nonce: Uint8Array,
+  options: AeadOptions = {},
 ): Promise<Uint8Array> {
   assertKey(key);
   const aad = attributesAad(kind, id);
@@ -60,7 +61,7 @@ export async function encryptAttributesWithNonce(
   const padded = new Uint8Array(paddedAttributesSize(json.length));
   new DataView(padded.buffer).setUint32(0, json.length);
   padded.set(json, 4);
-  const aead = await webCryptoAead.importKey(attributesKey(key, kind));
+  const aead = await (options.aead ?? webCryptoAead).importKey(attributesKey(key, kind));
   const sealed = await aead.encrypt(nonce, padded, aad);
   return concatBytes(Uint8Array.of(FORMAT_VERSION), nonce, sealed);
 }
@@ -79,8 +80,9 @@ export async function encryptAttributes(
   kind: AttributesKind,
   id: string,
   attrs: object,
+  options: AeadOptions = {},
 ): Promise<Uint8Array> {
-  return encryptAttributesWithNonce(key, kind, id, attrs, randomBytes(12));
+  return encryptAttributesWithNonce(key, kind, id, attrs, randomBytes(12), options);
 }
 
 /**
@@ -93,13 +95,14 @@ export async function decryptAttributes(
   kind: AttributesKind,
   id: string,
   bytes: Uint8Array,
+  options: AeadOptions = {},
 ): Promise<unknown> {
   assertKey(key);
   const aad = attributesAad(kind, id);
   if (bytes.length < 1 + 12 + 16 + ATTRIBUTES_MIN_PADDED_BYTES || bytes[0] !== FORMAT_VERSION) {
     throw new DecryptionError();
   }
-  const aead = await webCryptoAead.importKey(attributesKey(key, kind));
+  const aead = await (options.aead ?? webCryptoAead).importKey(attributesKey(key, kind));
   let padded: Uint8Array;
   try {
     padded = await aead.decrypt(bytes.subarray(1, 13), bytes.subarray(13), aad);

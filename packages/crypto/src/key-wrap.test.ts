@@ -1,8 +1,65 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import fc from 'fast-check';
+import type { Aead } from './aead.js';
+import { decryptAttributes, encryptAttributes } from './attributes.js';
 import { describe, expect, it } from 'vitest';
 import { randomId, randomKey } from './bytes.js';
 import { DecryptionError } from './errors.js';
 import { KEY_PURPOSES, WRAPPED_KEY_SIZE, unwrapKey, wrapKey, type KeyPurpose } from './key-wrap.js';
+
+/** What the CLI injects: AES-256-GCM on node:crypto. */
+const nodeAead: Aead = {
+  importKey(raw) {
+    const key = Buffer.from(raw);
+    return Promise.resolve({
+      encrypt(nonce, plaintext, aad) {
+        const c = createCipheriv('aes-256-gcm', key, nonce);
+        if (aad) c.setAAD(aad);
+        return Promise.resolve(
+          new Uint8Array(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()])),
+        );
+      },
+      decrypt(nonce, sealed, aad) {
+        const d = createDecipheriv('aes-256-gcm', key, nonce);
+        if (aad) d.setAAD(aad);
+        d.setAuthTag(sealed.subarray(sealed.length - 16));
+        return Promise.resolve(
+          new Uint8Array(Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()])),
+        );
+      },
+    });
+  },
+};
+
+describe('injected Aead backends', () => {
+  it('wraps and encrypts attributes interchangeably on WebCrypto and node:crypto', async () => {
+    const parent = randomKey();
+    const key = randomKey();
+    const id = randomId();
+    const viaNode = await wrapKey(parent, key, 'node-key', id, { aead: nodeAead });
+    expect(await unwrapKey(parent, viaNode, 'node-key', id)).toEqual(key);
+    const viaWeb = await wrapKey(parent, key, 'node-key', id);
+    expect(await unwrapKey(parent, viaWeb, 'node-key', id, { aead: nodeAead })).toEqual(key);
+    await expect(unwrapKey(parent, viaWeb, 'version-key', id, { aead: nodeAead })).rejects.toBeInstanceOf(
+      DecryptionError,
+    );
+    const attrs = await encryptAttributes(key, 'node', id, { name: 'x' }, { aead: nodeAead });
+    expect(await decryptAttributes(key, 'node', id, attrs)).toEqual({ name: 'x' });
+  });
+
+  it('never reuses a cached wrapping key after the caller overwrites its key array', async () => {
+    const parent = randomKey();
+    const id = randomId();
+    const key = randomKey();
+    const wrapped = await wrapKey(parent, key, 'node-key', id);
+    const original = parent.slice();
+    parent.set(randomKey());
+    await expect(unwrapKey(parent, wrapped, 'node-key', id)).rejects.toBeInstanceOf(DecryptionError);
+    const rewrapped = await wrapKey(parent, key, 'node-key', id);
+    expect(await unwrapKey(parent.slice(), rewrapped, 'node-key', id)).toEqual(key);
+    await expect(unwrapKey(original, rewrapped, 'node-key', id)).rejects.toBeInstanceOf(DecryptionError);
+  });
+});
 
 describe('wrapKey / unwrapKey', () => {
   it.each(KEY_PURPOSES)('round-trips a key wrapped for %s', async (purpose) => {

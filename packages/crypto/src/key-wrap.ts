@@ -4,8 +4,8 @@
 // and the id of the object whose key it is (so a wrapped key cannot be moved to another node or
 // reinterpreted as another kind of key). Never logs key material.
 
-import { webCryptoAead } from './aead.js';
-import { assertKey, concatBytes, idBytes, randomBytes, utf8 } from './bytes.js';
+import { webCryptoAead, type Aead, type AeadKey, type AeadOptions } from './aead.js';
+import { assertKey, concatBytes, constantTimeEqual, idBytes, randomBytes, utf8 } from './bytes.js';
 import { DecryptionError } from './errors.js';
 import { FORMAT_VERSION } from './format-version.js';
 import { HKDF_LABELS, deriveKey, type HkdfLabel } from './hkdf-labels.js';
@@ -56,6 +56,31 @@ export function wrapAad(purpose: KeyPurpose, id: string): Uint8Array {
   );
 }
 
+// [Note: wrapping-key cache] All children of a folder are wrapped under the same derived key
+// (HKDF of the folder key for one purpose), so it is derived and imported once per (backend,
+// parent key object, purpose) and reused: listing a folder of 10,000 files would otherwise pay
+// 10,000 HKDF runs and WebCrypto imports. Entries live as long as the caller's key object (WeakMap)
+// and keep a copy of the key bytes, so a caller that overwrites its key array never gets a stale
+// derived key.
+interface CachedWrappingKey {
+  parentBytes: Uint8Array;
+  key: Promise<AeadKey>;
+}
+const wrappingKeyCache = new WeakMap<Aead, WeakMap<Uint8Array, Map<KeyPurpose, CachedWrappingKey>>>();
+
+function wrappingKey(aead: Aead, parentKey: Uint8Array, purpose: KeyPurpose): Promise<AeadKey> {
+  let byParent = wrappingKeyCache.get(aead);
+  if (!byParent) wrappingKeyCache.set(aead, (byParent = new WeakMap()));
+  let byPurpose = byParent.get(parentKey);
+  if (!byPurpose) byParent.set(parentKey, (byPurpose = new Map<KeyPurpose, CachedWrappingKey>()));
+  const hit = byPurpose.get(purpose);
+  if (hit && constantTimeEqual(hit.parentBytes, parentKey)) return hit.key;
+  const key = aead.importKey(deriveKey(parentKey, WRAP_LABELS[purpose]));
+  key.catch(() => byPurpose.delete(purpose));
+  byPurpose.set(purpose, { parentBytes: parentKey.slice(), key });
+  return key;
+}
+
 /** Test seam: wrapping with a given nonce (deterministic known-answer vectors). Not exported by index. */
 export async function wrapKeyWithNonce(
   parentKey: Uint8Array,
@@ -63,11 +88,12 @@ export async function wrapKeyWithNonce(
   purpose: KeyPurpose,
   id: string,
   nonce: Uint8Array,
+  options: AeadOptions = {},
 ): Promise<Uint8Array> {
   assertKey(parentKey, 'parentKey');
   assertKey(key, 'key');
   const aad = wrapAad(purpose, id);
-  const aead = await webCryptoAead.importKey(deriveKey(parentKey, WRAP_LABELS[purpose]));
+  const aead = await wrappingKey(options.aead ?? webCryptoAead, parentKey, purpose);
   const sealed = await aead.encrypt(nonce, key, aad);
   return concatBytes(Uint8Array.of(FORMAT_VERSION), nonce, sealed);
 }
@@ -79,6 +105,7 @@ export async function wrapKeyWithNonce(
  * @param parentKey the wrapping key's source (master key, parent folder key, file node key...)
  * @param purpose what `key` is; unwrapping under any other purpose fails
  * @param id the id the key belongs to (node id, version id, user id, session id), 16 bytes b64u
+ * @param options `aead`: another AES-256-GCM backend (default WebCrypto)
  * @example
  * const wrapped = await wrapKey(parentFolderKey, nodeKey, 'node-key', nodeId);
  */
@@ -87,8 +114,9 @@ export async function wrapKey(
   key: Uint8Array,
   purpose: KeyPurpose,
   id: string,
+  options: AeadOptions = {},
 ): Promise<Uint8Array> {
-  return wrapKeyWithNonce(parentKey, key, purpose, id, randomBytes(12));
+  return wrapKeyWithNonce(parentKey, key, purpose, id, randomBytes(12), options);
 }
 
 /**
@@ -101,11 +129,12 @@ export async function unwrapKey(
   wrapped: Uint8Array,
   purpose: KeyPurpose,
   id: string,
+  options: AeadOptions = {},
 ): Promise<Uint8Array> {
   assertKey(parentKey, 'parentKey');
   const aad = wrapAad(purpose, id);
   if (wrapped.length !== WRAPPED_KEY_SIZE || wrapped[0] !== FORMAT_VERSION) throw new DecryptionError();
-  const aead = await webCryptoAead.importKey(deriveKey(parentKey, WRAP_LABELS[purpose]));
+  const aead = await wrappingKey(options.aead ?? webCryptoAead, parentKey, purpose);
   try {
     return await aead.decrypt(wrapped.subarray(1, 13), wrapped.subarray(13), aad);
   } catch {

@@ -312,7 +312,7 @@ for (const dialect of testDialects(process.env)) {
             nodeId: file.id,
             revision,
             version: { id: versionId, wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
-            blobKey: 'b',
+            blobKey: 'blobblob',
             sizeBytes: 1,
             now: t.clock.now(),
           }),

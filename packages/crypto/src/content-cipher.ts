@@ -214,7 +214,9 @@ export function chunkCount(plainBytes: number): number {
 
 /** Ciphertext size of a plaintext of `plainBytes` bytes: 56 + plainBytes + 16 * chunk count. */
 export function ciphertextSize(plainBytes: number): number {
-  if (!Number.isSafeInteger(plainBytes) || plainBytes < 0) throw new RangeError('invalid plaintext size');
+  if (!Number.isSafeInteger(plainBytes) || plainBytes < 0 || chunkCount(plainBytes) > MAX_CHUNK_COUNT) {
+    throw new RangeError('invalid plaintext size');
+  }
   return HEADER_SIZE + plainBytes + chunkCount(plainBytes) * TAG_SIZE;
 }
 

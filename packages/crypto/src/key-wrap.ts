@@ -46,7 +46,7 @@ export const WRAPPED_KEY_SIZE = 61;
 
 /** AAD of a key wrap: "hoard/v1/wrap" 0x00 version purpose 0x00 id(16 bytes). */
 export function wrapAad(purpose: KeyPurpose, id: string): Uint8Array {
-  if (!(purpose in WRAP_LABELS)) throw new TypeError('unknown key purpose');
+  if (!Object.hasOwn(WRAP_LABELS, purpose)) throw new TypeError('unknown key purpose');
   return concatBytes(
     utf8('hoard/v1/wrap'),
     Uint8Array.of(0, FORMAT_VERSION),

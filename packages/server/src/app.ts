@@ -118,11 +118,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     );
     request.log.info(
       {
-        reqId: request.id,
         method: request.method,
         route,
         statusCode: reply.statusCode,
-        ms: reply.elapsedTime,
+        ms: Math.round(reply.elapsedTime),
       },
       'request',
     );

@@ -5,16 +5,31 @@ import { configFromEnvironment, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 
+const USAGE = `usage: hoard-server [--data DIR] [--port N] [--host H]
+
+  --data DIR   data directory: SQLite file and blobs (env HOARD_DATA_DIR, default ./data)
+  --port N     TCP port (env HOARD_PORT, default 8080)
+  --host H     address to listen on (env HOARD_HOST, default 127.0.0.1)
+
+Environment: DATABASE_URL (postgres://...; default SQLite in DIR), HOARD_FREE_QUOTA_BYTES
+(default 100000000000), HOARD_LOG_LEVEL (default info), HOARD_JOB_INTERVAL_SECONDS (default 60),
+HOARD_TRUST_PROXY (true behind a trusted reverse proxy).`;
+
 /** How long a drain may take before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 30_000;
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   let config: Config;
   try {
-    config = configFromEnvironment(process.env, process.argv.slice(2));
+    config = configFromEnvironment(process.env, args);
   } catch (error) {
     console.error(`hoard-server: ${(error as Error).message}`);
-    console.error('usage: hoard-server [--data DIR] [--port N] [--host H]');
+    console.error(USAGE);
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);

@@ -25,7 +25,12 @@ export async function startServer(
   clock: Clock = systemClock,
 ): Promise<RunningServer> {
   const { db, dialect } = await openDatabase(
-    config.databaseUrl ? { databaseUrl: config.databaseUrl } : { sqlitePath: sqlitePathIn(config.dataDir) },
+    config.databaseUrl
+      ? {
+          databaseUrl: config.databaseUrl,
+          onPoolError: (error) => logger?.warn({ err: error }, 'idle database connection failed'),
+        }
+      : { sqlitePath: sqlitePathIn(config.dataDir) },
   );
   const blobStore = new FsBlobStore({ rootDir: config.dataDir });
   let app: FastifyInstance;

@@ -17,6 +17,8 @@ export interface DatabaseOptions {
   sqlitePath?: string;
   /** Connections in the PostgreSQL pool. */
   poolSize?: number;
+  /** Told about errors of idle PostgreSQL connections (they are replaced on the next query). */
+  onPoolError?: (error: Error) => void;
 }
 
 export interface OpenedDatabase {
@@ -49,6 +51,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenedData
       max: options.poolSize ?? 10,
       types: pgTypes(),
     });
+    // An idle client whose connection drops (PostgreSQL restarted) emits 'error' on the pool;
+    // unhandled, that would crash the process. The pool replaces the client on the next query.
+    pool.on('error', (error) => options.onPoolError?.(error));
     db = new Kysely({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
   } else {

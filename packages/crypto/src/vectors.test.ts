@@ -156,7 +156,7 @@ async function accountKeyVectors() {
   const pairs = accountKeyPairsFromSecrets(encryptionSecret, signingSeed);
   return {
     description:
-      'Hoard account key pairs and the public-keys signature (Ed25519 is deterministic). See docs/FORMAT.md section 5.',
+      'Hoard account key pairs and the public-keys signature (Ed25519 is deterministic). See docs/FORMAT.md section 6.',
     encryptionPrivateKey: hex(encryptionSecret),
     encryptionPublicKey: hex(pairs.encryption.publicKey),
     signingPrivateKey: hex(signingSeed),

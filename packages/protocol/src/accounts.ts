@@ -45,11 +45,14 @@ export const Session = z.object({
 });
 export type Session = z.infer<typeof Session>;
 
+/** Body of `POST /auth/signup/start`: the e-mail address and OPAQUE registration request. */
 export const SignupStartRequest = z.object({ email: Email, registrationRequest: OpaqueMessage });
 export type SignupStartRequest = z.infer<typeof SignupStartRequest>;
+/** Answer of `POST /auth/signup/start`: the OPAQUE registration response. */
 export const SignupStartResponse = z.object({ registrationResponse: OpaqueMessage });
 export type SignupStartResponse = z.infer<typeof SignupStartResponse>;
 
+/** Body of `POST /auth/signup/finish`: the client-chosen user id, the OPAQUE record and the wrapped keys. */
 export const SignupFinishRequest = z.object({
   email: Email,
   userId: UserId,
@@ -61,10 +64,13 @@ export type SignupFinishRequest = z.infer<typeof SignupFinishRequest>;
 export const AuthResponse = z.object({ userId: UserId, session: Session });
 export type AuthResponse = z.infer<typeof AuthResponse>;
 
+/** Body of `POST /auth/login/start`. */
 export const LoginStartRequest = z.object({ email: Email, startLoginRequest: OpaqueMessage });
 export type LoginStartRequest = z.infer<typeof LoginStartRequest>;
+/** Answer of `POST /auth/login/start` (the same shape for an unknown e-mail). */
 export const LoginStartResponse = z.object({ loginId: LoginId, loginResponse: OpaqueMessage });
 export type LoginStartResponse = z.infer<typeof LoginStartResponse>;
+/** Body of `POST /auth/login/finish`. */
 export const LoginFinishRequest = z.object({ loginId: LoginId, finishLoginRequest: OpaqueMessage });
 export type LoginFinishRequest = z.infer<typeof LoginFinishRequest>;
 
@@ -74,12 +80,14 @@ export const CurrentSessionResponse = z.object({
 });
 export type CurrentSessionResponse = z.infer<typeof CurrentSessionResponse>;
 
+/** Body of `POST /auth/recover/start`: proof of the recovery key and a new OPAQUE registration. */
 export const RecoverStartRequest = z.object({
   email: Email,
   recoveryAuthKey: B64u32,
   registrationRequest: OpaqueMessage,
 });
 export type RecoverStartRequest = z.infer<typeof RecoverStartRequest>;
+/** Answer of `POST /auth/recover/start`: the master key wrapped under the recovery key, to re-wrap. */
 export const RecoverStartResponse = z.object({
   recoveryId: RecoveryId,
   userId: UserId,
@@ -87,6 +95,7 @@ export const RecoverStartResponse = z.object({
   wrappedMasterKeyRecovery: WrappedKey,
 });
 export type RecoverStartResponse = z.infer<typeof RecoverStartResponse>;
+/** Body of `POST /auth/recover/finish`: the new OPAQUE record and the re-wrapped master key. */
 export const RecoverFinishRequest = z.object({
   recoveryId: RecoveryId,
   registrationRecord: OpaqueMessage,
@@ -98,6 +107,7 @@ export type RecoverFinishRequest = z.infer<typeof RecoverFinishRequest>;
 export const Quota = z.object({ limitBytes: SizeBytes, usedBytes: SizeBytes, reservedBytes: SizeBytes });
 export type Quota = z.infer<typeof Quota>;
 
+/** An account as its owner sees it: keys (wrapped or public) and quota. */
 export const Account = z.object({
   userId: UserId,
   email: z.string(),
@@ -114,9 +124,11 @@ export const Account = z.object({
   quota: Quota,
 });
 export type Account = z.infer<typeof Account>;
+/** Answer of `GET /account`. */
 export const AccountResponse = z.object({ account: Account });
 export type AccountResponse = z.infer<typeof AccountResponse>;
 
+/** One open session of the account (never its token or secret). */
 export const SessionInfo = z.object({
   id: SessionId,
   createdAt: Timestamp,
@@ -126,13 +138,17 @@ export const SessionInfo = z.object({
   current: z.boolean(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
+/** Answer of `GET /account/sessions`. */
 export const SessionsResponse = z.object({ sessions: z.array(SessionInfo) });
 export type SessionsResponse = z.infer<typeof SessionsResponse>;
 
+/** Body of `POST /account/password/start`. */
 export const PasswordStartRequest = z.object({ registrationRequest: OpaqueMessage });
 export type PasswordStartRequest = z.infer<typeof PasswordStartRequest>;
+/** Answer of `POST /account/password/start`. */
 export const PasswordStartResponse = z.object({ registrationResponse: OpaqueMessage });
 export type PasswordStartResponse = z.infer<typeof PasswordStartResponse>;
+/** Body of `POST /account/password/finish`: the new OPAQUE record and the re-wrapped master key. */
 export const PasswordFinishRequest = z.object({
   registrationRecord: OpaqueMessage,
   wrappedMasterKey: WrappedKey,

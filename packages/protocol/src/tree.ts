@@ -18,6 +18,7 @@ export const Version = z.object({
 });
 export type Version = z.infer<typeof Version>;
 
+/** A node is a folder or a file. */
 export const NodeType = z.enum(['folder', 'file']);
 export type NodeType = z.infer<typeof NodeType>;
 
@@ -43,13 +44,17 @@ export const Node = z.object({
 });
 export type Node = z.infer<typeof Node>;
 
+/** Answer of every route that returns one node. */
 export const NodeResponse = z.object({ node: Node });
 export type NodeResponse = z.infer<typeof NodeResponse>;
+/** Answer of `GET /nodes/:id/children` and `GET /trash`. */
 export const NodesResponse = z.object({ nodes: z.array(Node) });
 export type NodesResponse = z.infer<typeof NodesResponse>;
+/** Answer of `GET /nodes/:id/versions`: older versions, newest first. */
 export const VersionsResponse = z.object({ versions: z.array(Version) });
 export type VersionsResponse = z.infer<typeof VersionsResponse>;
 
+/** Body of `POST /nodes` (mkdir). The client chooses the id and wraps the key under the parent's. */
 export const CreateFolderRequest = z.object({
   id: NodeId,
   parentId: NodeId,
@@ -80,6 +85,7 @@ export const UpdateNodeRequest = z
   });
 export type UpdateNodeRequest = z.infer<typeof UpdateNodeRequest>;
 
+/** A body that only names the revision the client last read (trash, version restore). */
 export const RevisionRequest = z.object({ revision: Revision });
 export type RevisionRequest = z.infer<typeof RevisionRequest>;
 

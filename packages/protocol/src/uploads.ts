@@ -20,6 +20,7 @@ export const DEFAULT_PART_SIZE_BYTES = 8 * 1024 * 1024;
 /** Most parts an upload may have. */
 export const MAX_PART_COUNT = 10_000;
 
+/** One part that has landed. */
 export const UploadPart = z.object({
   partNumber: z.number().int().min(1).max(MAX_PART_COUNT),
   sizeBytes: SizeBytes,
@@ -28,9 +29,11 @@ export const UploadPart = z.object({
 });
 export type UploadPart = z.infer<typeof UploadPart>;
 
+/** An upload is open until it is completed. */
 export const UploadState = z.enum(['open', 'completed']);
 export type UploadState = z.infer<typeof UploadState>;
 
+/** A resumable upload: its geometry and the parts that have landed. */
 export const Upload = z.object({
   id: UploadId,
   sizeBytes: SizeBytes,
@@ -43,10 +46,13 @@ export const Upload = z.object({
 });
 export type Upload = z.infer<typeof Upload>;
 
+/** Body of `POST /uploads`: the ciphertext size (reserved against the quota). */
 export const CreateUploadRequest = z.object({ sizeBytes: SizeBytes });
 export type CreateUploadRequest = z.infer<typeof CreateUploadRequest>;
+/** Answer of `POST /uploads` and `GET /uploads/:id`. */
 export const UploadResponse = z.object({ upload: Upload });
 export type UploadResponse = z.infer<typeof UploadResponse>;
+/** Answer of `PUT /uploads/:id/parts/:partNumber`. */
 export const PartResponse = z.object({ part: UploadPart });
 export type PartResponse = z.infer<typeof PartResponse>;
 
@@ -54,6 +60,7 @@ export type PartResponse = z.infer<typeof PartResponse>;
 export const NewVersion = z.object({ id: VersionId, wrappedKey: WrappedKey, encryptedAttrs: EncryptedAttrs });
 export type NewVersion = z.infer<typeof NewVersion>;
 
+/** Body of `POST /uploads/:id/complete`: a new file, or a new version of a file at a revision. */
 export const CompleteUploadRequest = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('new-file'),

@@ -219,17 +219,19 @@ describe('hoard CLI against a real server', () => {
     child.kill('SIGKILL');
     const result = await done;
     expect(result.signal, `the upload finished before it could be killed: ${result.stderr}`).toBe('SIGKILL');
+    const left = filesUnder(join(env.HOARD_HOME!, 'uploads')).filter((f) => f.endsWith('.json'));
+    expect(left, 'the upload completed before the kill landed').toHaveLength(1);
   }
 
   it('resumes a put killed with -9 from the parts that landed, and says so', async () => {
     const path = join(work, 'huge.bin');
     writeFileSync(path, randomBytes(72 * MiB));
-    await killMidUpload(path, '/resume', 6);
+    await killMidUpload(path, '/resume', 5);
     const again = await hoard(['put', path, '/resume']);
     expect(again.code).toBe(0);
     const match = /resuming upload: (\d+) of (\d+) parts already on the server/.exec(again.stderr);
     expect(match, again.stderr).not.toBeNull();
-    expect(Number(match![1])).toBeGreaterThanOrEqual(2);
+    expect(Number(match![1])).toBeGreaterThanOrEqual(1);
     expect(Number(match![2])).toBe(10); // 72 MiB of plaintext is a bit more ciphertext: 10 parts of 8 MiB
     const back = await hoard(['get', '/resume/huge.bin', join(work, 'huge.back')]);
     expect(back.code).toBe(0);
@@ -241,7 +243,7 @@ describe('hoard CLI against a real server', () => {
     const path = join(work, 'changing.bin');
     const original = randomBytes(72 * MiB);
     writeFileSync(path, original);
-    await killMidUpload(path, '/resume', 6);
+    await killMidUpload(path, '/resume', 5);
     const changed = Buffer.from(original);
     changed[100] = changed[100]! ^ 0xff;
     writeFileSync(path, changed);

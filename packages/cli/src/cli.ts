@@ -112,6 +112,7 @@ function buildProgram(
   program
     .command('put')
     .argument('<LOCAL...>', 'local files or folders (`-` = stdin, with --name), then the remote folder')
+    .usage('[--name NAME] LOCAL... REMOTE_DIR')
     .option('--name <NAME>', 'remote file name for stdin')
     .description('upload files and folders into REMOTE_DIR (resumes interrupted uploads)')
     .action((args: string[], o: { name?: string }) => run((ctx) => transfer.put(ctx, args, o)));
@@ -201,6 +202,10 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       fail(error);
     }
   };
+  if (args.length === 0) {
+    io.stderr.write('hoard: no command given (see `hoard --help`)\n');
+    return 2;
+  }
   const program = buildProgram(io, run);
   try {
     await program.parseAsync(args, { from: 'user' });

@@ -248,6 +248,16 @@ describe('transfers', () => {
     expectBytes(await download('/doc'), v2);
   });
 
+  it('recovers from a stale "nothing there" hint by making a new version', async () => {
+    await uploader.upload(root, memorySource(randomData(10)), { name: 'hinted' });
+    const second = await uploader.upload(root, memorySource(randomData(20)), {
+      name: 'hinted',
+      existing: null,
+    });
+    expect(second.newVersion).toBe(true);
+    expect(second.entry.sizeBytes).toBe(20);
+  });
+
   it('downloads any plaintext range, across chunk and part boundaries', async () => {
     const size = 5 * 16384 + 77;
     const data = randomData(size);

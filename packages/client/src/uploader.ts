@@ -64,6 +64,11 @@ export interface UploadOptions {
   onRestart?: (reason: string) => void;
   retry?: RetryOptions;
   signal?: AbortSignal;
+  /**
+   * What the caller knows is at `name` in the folder already (null: nothing), to save listing the
+   * folder once per file. A stale hint costs one retry (the server refuses the stale change).
+   */
+  existing?: RemoteEntry | null;
 }
 
 export interface UploadResult {
@@ -341,7 +346,11 @@ export class Uploader {
       compact({ sizeBytes: source.sizeBytes, mtimeMs: source.mtimeMs, mime: options.mime }),
     );
     for (let attempt = 1; ; attempt++) {
-      const existing = await this.tree.findChild(parent, options.name);
+      // The caller may already know what is there (a folder listed once for many files).
+      const existing =
+        attempt === 1 && options.existing !== undefined
+          ? (options.existing ?? undefined)
+          : await this.tree.findChild(parent, options.name);
       try {
         if (existing) {
           if (existing.type !== 'file') {

@@ -54,6 +54,7 @@ async function uploadFile(
   parent: RemoteEntry,
   localPath: string,
   name: string,
+  existing?: RemoteEntry | null,
 ): Promise<void> {
   const { ctx, session, store } = state;
   const source = await FileSource.open(localPath);
@@ -61,6 +62,7 @@ async function uploadFile(
   try {
     await session.upload(parent, source, {
       name,
+      ...(existing !== undefined ? { existing } : {}),
       resumeStore: store,
       resumeKey: `${await realpath(localPath)}\n${parent.id}\n${name}`,
       onProgress: ({ doneBytes, totalBytes }) => progress.update(doneBytes, totalBytes),
@@ -87,11 +89,19 @@ async function uploadFile(
 
 async function uploadDirectory(state: PutState, parent: RemoteEntry, localDir: string): Promise<void> {
   const folder = await state.session.tree.ensureFolder(parent, basename(localDir));
+  // One listing for the whole folder, not one per file (folders of 10,000 files).
+  const { entries } = await state.session.tree.list(folder);
+  const remote = new Map(entries.map((e) => [e.name, e]));
   const names = (await readdir(localDir)).sort();
-  for (const name of names) await uploadPath(state, folder, join(localDir, name));
+  for (const name of names) await uploadPath(state, folder, join(localDir, name), remote);
 }
 
-async function uploadPath(state: PutState, parent: RemoteEntry, localPath: string): Promise<void> {
+async function uploadPath(
+  state: PutState,
+  parent: RemoteEntry,
+  localPath: string,
+  remote?: Map<string, RemoteEntry>,
+): Promise<void> {
   let stats;
   try {
     stats = await stat(localPath);
@@ -101,8 +111,16 @@ async function uploadPath(state: PutState, parent: RemoteEntry, localPath: strin
     throw error;
   }
   if (stats.isDirectory()) await uploadDirectory(state, parent, localPath);
-  else if (stats.isFile()) await uploadFile(state, parent, localPath, basename(localPath));
-  else state.ctx.note(`hoard: skipping ${localPath}: not a regular file or folder`);
+  else if (stats.isFile()) {
+    const name = basename(localPath);
+    await uploadFile(
+      state,
+      parent,
+      localPath,
+      name,
+      remote ? (remote.get(name.normalize('NFC')) ?? null) : undefined,
+    );
+  } else state.ctx.note(`hoard: skipping ${localPath}: not a regular file or folder`);
 }
 
 /** Copies stdin into a private temp file (its size must be known before the upload starts). */

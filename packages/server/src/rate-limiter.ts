@@ -7,6 +7,8 @@ export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfter
 export interface RateLimiter {
   /** Counts one attempt under `key` and says whether it is allowed. */
   consume(key: string): Promise<RateLimitDecision>;
+  /** Forgets the attempts counted under `key` (a successful login clears its e-mail's count). */
+  reset(key: string): Promise<void>;
 }
 
 /**
@@ -38,6 +40,11 @@ export class InMemoryRateLimiter implements RateLimiter {
     }
     const waitMs = (1 - bucket.tokens) / this.#refillPerMs;
     return Promise.resolve({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
+  }
+
+  reset(key: string): Promise<void> {
+    this.#buckets.delete(key);
+    return Promise.resolve();
   }
 
   #sweep(now: number): void {

@@ -161,11 +161,12 @@ export async function loginStart(
   return { loginId: loginId as LoginId, loginResponse };
 }
 
+/** Finishes a login; also returns the e-mail address it was for (to clear its rate limit). */
 export async function loginFinish(
   ctx: AccountsContext,
   request: LoginFinishRequest,
   now: number,
-): Promise<AuthResponse> {
+): Promise<AuthResponse & { email: string }> {
   const attempt = await ctx.db
     .selectFrom('login_attempts')
     .selectAll()
@@ -181,7 +182,7 @@ export async function loginFinish(
   const user = await findUserByEmail(ctx.db, attempt.email);
   if (!user) throw new AppError('LOGIN_FAILED');
   const session = await createSession(ctx.db, ctx.config, user.id, now);
-  return { userId: user.id as UserId, session };
+  return { userId: user.id as UserId, session, email: user.email };
 }
 
 export async function currentSession(

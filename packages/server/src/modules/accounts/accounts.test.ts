@@ -143,6 +143,14 @@ for (const dialect of testDialects(process.env)) {
       expect((await logIn(t.app, alice.email, alice.password)).statusCode).toBe(200);
     });
 
+    it('clears the per-e-mail count after a successful login', async () => {
+      const alice = await signUp(t.app);
+      for (let i = 0; i < 2; i++) expect((await logIn(t.app, alice.email, 'wrong')).statusCode).toBe(401);
+      expect((await logIn(t.app, alice.email, alice.password)).statusCode).toBe(200);
+      for (let i = 0; i < 2; i++) expect((await logIn(t.app, alice.email, 'wrong')).statusCode).toBe(401);
+      expect((await logIn(t.app, alice.email, alice.password)).statusCode).toBe(200);
+    });
+
     it('rate-limits logins per client address', async () => {
       const limited = await createTestApp({
         dialect,

@@ -89,8 +89,10 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
   app.post('/auth/login/finish', async (request): Promise<AuthResponse> => {
     const body = parseWith(LoginFinishRequest, request.body);
     try {
-      const result = await accounts.loginFinish(ctx, body, clock.now());
+      const { email, ...result } = await accounts.loginFinish(ctx, body, clock.now());
       metrics.loginAttempts.inc({ outcome: 'success' });
+      // The per-address limit stays; the per-e-mail count is for guessing, which just ended.
+      await limiters.perEmail.reset(`email:${email}`);
       return result;
     } catch (error) {
       metrics.loginAttempts.inc({ outcome: 'failure' });

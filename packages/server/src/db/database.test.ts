@@ -22,7 +22,7 @@ describe('SQLite file database', () => {
       const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(second.db);
       expect(fk.rows[0]?.foreign_keys).toBe(1);
       const applied = await sql<{ name: string }>`select name from hoard_migrations`.execute(second.db);
-      expect(applied.rows.map((r) => r.name)).toEqual(['0001_initial']);
+      expect(applied.rows.map((r) => r.name)).toEqual(['0001_initial', '0002_versions_user_id']);
     } finally {
       await second.db.destroy();
     }
@@ -55,7 +55,7 @@ for (const dialect of testDialects(process.env)) {
       try {
         await Promise.all([1, 2, 3].map(() => migrateToLatest(test.db as never)));
         const applied = await sql<{ name: string }>`select name from hoard_migrations`.execute(test.db);
-        expect(applied.rows).toHaveLength(1);
+        expect(applied.rows).toHaveLength(2);
       } finally {
         await test.destroy();
       }

@@ -144,9 +144,17 @@ const initial: Migration = {
   },
 };
 
+/** Account deletion and per-account scans of versions. */
+const versionsByUser: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('versions_user_id').on('versions').column('user_id').execute();
+  },
+};
+
 /** Every migration, in order. Never edit a released one: add the next. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_versions_user_id': versionsByUser,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

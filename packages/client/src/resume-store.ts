@@ -22,8 +22,8 @@ export interface UploadResumeRecord {
   partSizeBytes: number;
   partCount: number;
   /**
-   * SHA-256 (hex) of the plaintext behind every part ever sent (recorded BEFORE the bytes leave),
-   * by part number. A resume first checks that the source still has these bytes: otherwise it
+   * Digest (hex) of the plaintext behind every part ever sent (recorded BEFORE the bytes leave),
+   * by part number: SHA-256 over the SHA-256 of each 1 MiB batch of the part's chunks. A resume first checks that the source still has these bytes: otherwise it
    * starts over with a fresh key, so changed plaintext is never encrypted under the same nonces.
    */
   partPlainSha256Hex: Record<string, string>;

@@ -108,6 +108,33 @@ async function readExactly(source: UploadSource, offset: number, length: number)
   return bytes;
 }
 
+/**
+ * Reads the plaintext behind a part in batches of ENCRYPT_BATCH_CHUNKS chunks (so no part's
+ * plaintext is ever held whole), handing each batch to `each`, and returns the part's plaintext
+ * digest: SHA-256 over the SHA-256 of every batch (a local format: it only has to be the same on
+ * every run, and lets each batch be hashed natively and dropped).
+ */
+async function readPartBatches(
+  source: UploadSource,
+  plain: ReturnType<typeof partPlainRange>,
+  plainBytes: number,
+  each?: (firstChunk: number, lastChunk: number, plaintext: Uint8Array, plainStart: number) => Promise<void>,
+): Promise<string> {
+  if (!plain.chunks) return sha256Hex(new Uint8Array(0));
+  const digests: Uint8Array[] = [];
+  for (let first = plain.chunks.first; first <= plain.chunks.last; first += ENCRYPT_BATCH_CHUNKS) {
+    const last = Math.min(plain.chunks.last, first + ENCRYPT_BATCH_CHUNKS - 1);
+    const from = chunkPlainRange(first, plainBytes).start;
+    const lastRange = chunkPlainRange(last, plainBytes);
+    const plaintext = await readExactly(source, from, lastRange.start + lastRange.length - from);
+    digests.push(new Uint8Array(await crypto.subtle.digest('SHA-256', plaintext as Uint8Array<ArrayBuffer>)));
+    if (each) await each(first, last, plaintext, from);
+  }
+  const all = new Uint8Array(digests.length * 32);
+  digests.forEach((d, i) => all.set(d, i * 32));
+  return sha256Hex(all);
+}
+
 /** Serializes writes to the resume store so records never interleave. */
 class RecordWriter {
   #chain: Promise<void> = Promise.resolve();
@@ -231,41 +258,40 @@ export class Uploader {
     plainBytes: number,
     start: number,
     end: number,
-    beforeEncrypt: (plainHashHex: string) => Promise<void>,
+    beforeSend: (plainHashHex: string) => Promise<void>,
   ): Promise<Uint8Array> {
     const plain = partPlainRange(start, end, plainBytes);
-    const plaintext = await readExactly(source, plain.start, plain.end - plain.start);
-    await beforeEncrypt(await sha256Hex(plaintext));
     const out = new Uint8Array(end - start);
     const header = cipher.header;
     if (start < header.length) out.set(header.subarray(start, Math.min(end, header.length)), 0);
-    if (!plain.chunks) return out;
     const total = chunkCount(plainBytes);
-    // Encrypt in batches written straight into `out`: concurrent enough for WebCrypto, and never
-    // more than one batch of sealed chunks alive beside the part itself.
-    for (
-      let batchStart = plain.chunks.first;
-      batchStart <= plain.chunks.last;
-      batchStart += ENCRYPT_BATCH_CHUNKS
-    ) {
-      const batchEnd = Math.min(plain.chunks.last, batchStart + ENCRYPT_BATCH_CHUNKS - 1);
-      const indexes: number[] = [];
-      for (let k = batchStart; k <= batchEnd; k++) indexes.push(k);
-      const sealed = await Promise.all(
-        indexes.map((k) => {
-          const range = chunkPlainRange(k, plainBytes);
-          const offset = range.start - plain.start;
-          return cipher.encryptChunk(k, plaintext.subarray(offset, offset + range.length), k === total - 1);
-        }),
-      );
-      indexes.forEach((k, i) => {
-        const chunk = sealed[i]!;
-        const chunkStart = chunkOffset(k);
-        const from = Math.max(start, chunkStart);
-        const to = Math.min(end, chunkStart + chunk.length);
-        if (to > from) out.set(chunk.subarray(from - chunkStart, to - chunkStart), from - start);
-      });
-    }
+    // Encrypt batch by batch straight into `out`: concurrent enough for WebCrypto, and never more
+    // than one batch of plaintext and sealed chunks alive beside the part itself.
+    const digestHex = await readPartBatches(
+      source,
+      plain,
+      plainBytes,
+      async (first, last, plaintext, from) => {
+        const indexes: number[] = [];
+        for (let k = first; k <= last; k++) indexes.push(k);
+        const sealed = await Promise.all(
+          indexes.map((k) => {
+            const range = chunkPlainRange(k, plainBytes);
+            const offset = range.start - from;
+            return cipher.encryptChunk(k, plaintext.subarray(offset, offset + range.length), k === total - 1);
+          }),
+        );
+        indexes.forEach((k, i) => {
+          const chunk = sealed[i]!;
+          const chunkStart = chunkOffset(k);
+          const lo = Math.max(start, chunkStart);
+          const hi = Math.min(end, chunkStart + chunk.length);
+          if (hi > lo) out.set(chunk.subarray(lo - chunkStart, hi - chunkStart), lo - start);
+        });
+      },
+    );
+    // Recorded (and compared with what an earlier run sent) before a byte of this part leaves.
+    await beforeSend(digestHex);
     return out;
   }
 
@@ -315,8 +341,7 @@ export class Uploader {
     for (const [partNumber, hashHex] of Object.entries(record.partPlainSha256Hex)) {
       const { start, end } = partRange(upload, Number(partNumber));
       const plain = partPlainRange(start, end, source.sizeBytes);
-      const bytes = await readExactly(source, plain.start, plain.end - plain.start);
-      if ((await sha256Hex(bytes)) !== hashHex) {
+      if ((await readPartBatches(source, plain, source.sizeBytes)) !== hashHex) {
         return restart('the local file changed since the upload began; starting over', true);
       }
     }

@@ -45,6 +45,12 @@ describe('app edges', () => {
     expect(res.json().error.code).toBe('MALFORMED_JSON');
   });
 
+  it('answers a badly encoded URL with 400 in the error format', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/nodes/%E0%A4%A' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('VALIDATION_FAILED');
+  });
+
   it('answers an oversized body with 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await t.app.inject({
       method: 'POST',

@@ -3,7 +3,7 @@
 // health, and every module's routes. Never logs bodies, tokens, keys or names: the request
 // serializer keeps method, route pattern and id only, and the Authorization header is redacted.
 import { routes, type ErrorBody, type ErrorCode } from '@hoard/protocol';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AppDeps } from './app-deps.js';
 import { SessionAuthenticator } from './auth.js';
 import { AppError } from './errors.js';
@@ -35,7 +35,10 @@ function toAppError(error: unknown): AppError | undefined {
   const status = fastifyError.statusCode;
   if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', undefined, { cause: error });
   if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', undefined, { cause: error });
-  if (status === 400) return new AppError('VALIDATION_FAILED', undefined, { cause: error });
+  // Any other client error Fastify raises (bad headers, bad URL encoding...) is the request's fault.
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new AppError('VALIDATION_FAILED', undefined, { cause: error });
+  }
   return undefined;
 }
 
@@ -65,6 +68,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // Fastify's own request lines would log raw URLs and headers; onResponse below logs a safe line.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => crypto.randomUUID(),
+    // Errors raised before routing (a badly encoded URL) bypass the error handler: same format here.
+    frameworkErrors: (_error, _request, reply: FastifyReply) => {
+      void reply.code(400).send(errorBody('VALIDATION_FAILED', 'the URL is not valid'));
+    },
   });
   const metrics = createMetrics({ defaultMetrics: true });
 

@@ -65,9 +65,9 @@ export class HoardHome {
     return new FileResumeStore(join(this.dir, 'uploads', scope));
   }
 
-  /** Forgets every resume record (after the account is deleted). */
-  async deleteAllResumeRecords(): Promise<void> {
-    await rm(join(this.dir, 'uploads'), { recursive: true, force: true });
+  /** Forgets every resume record of one account (after the account is deleted). */
+  async deleteResumeRecords(serverUrl: string, userId: string): Promise<void> {
+    await rm(this.resumeStore(serverUrl, userId).dir, { recursive: true, force: true });
   }
 }
 

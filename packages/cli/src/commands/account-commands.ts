@@ -169,6 +169,6 @@ export async function deleteAccount(ctx: CliContext, options: { yes?: boolean })
     await (await freshSession(ctx, session.email)).deleteAccount(session.email);
   }
   await ctx.home.deleteSession();
-  await ctx.home.deleteAllResumeRecords();
+  await ctx.home.deleteResumeRecords(ctx.serverUrl, session.userId);
   ctx.out(`Account ${session.email} deleted.`);
 }

@@ -1,0 +1,201 @@
+// Transfer benchmark (issue 3, section 8). In one run, against a local one-box server built from this
+// checkout (run `npm run build` first; `npm run bench` does not build):
+//   upload MB/s of `hoard put`      vs  `dd conv=fsync` of the same bytes on the same disk
+//   download MB/s of `hoard get`    vs  in-process AES-256-GCM decryption of the same size in 16 KiB chunks
+//   peak RSS (VmHWM) of the CLI during put/get and of the server over the whole run
+//   sign-up, login, and `hoard ls` of a folder of 10,000 files
+// Options: --size-mib N (default 1024), --files N (default 10000), --keep (leave the temp dir).
+import { spawn, spawnSync } from 'node:child_process';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    'size-mib': { type: 'string', default: '1024' },
+    files: { type: 'string', default: '10000' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const sizeMiB = Number(values['size-mib']);
+const fileCount = Number(values.files);
+const root = join(import.meta.dirname, '..');
+const serverMain = join(root, 'packages/server/dist/main.js');
+const cliMain = join(root, 'packages/cli/dist/main.js');
+const work = mkdtempSync(join(tmpdir(), 'hoard-bench-'));
+const MiB = 1024 * 1024;
+const mbps = (bytes, ms) => (bytes / 1e6 / (ms / 1000)).toFixed(1);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Peak resident set size of a live process, in MiB (the kernel's high-water mark). */
+function peakRssMiB(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the CLI, sampling its peak RSS until it exits. */
+function hoard(args, env, { stdin } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [cliMain, ...args], {
+      env: { ...process.env, ...env },
+      stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    let peak = 0;
+    const timer = setInterval(() => (peak = Math.max(peak, peakRssMiB(child.pid) ?? 0)), 20);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    if (stdin) child.stdin.end(stdin);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      const ms = performance.now() - started;
+      if (code !== 0) reject(new Error(`hoard ${args.join(' ')} exited ${code}: ${err.trim()}`));
+      else resolve({ ms, peakMiB: peak, out });
+    });
+  });
+}
+
+function writeRandomFile(path, bytes) {
+  const fd = openSync(path, 'w');
+  const block = randomBytes(8 * MiB);
+  for (let done = 0; done < bytes; done += block.length) {
+    writeSync(fd, block, 0, Math.min(block.length, bytes - done));
+    randomBytes(8 * MiB).copy(block); // fresh bytes so nothing downstream can deduplicate
+  }
+  closeSync(fd);
+}
+
+function gcmDecryptRate(bytes) {
+  // The same shape of work as a download: one AES-256-GCM open per 16 KiB chunk.
+  const key = randomBytes(32);
+  const chunk = randomBytes(16384);
+  const nonce = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, nonce);
+  const ct = Buffer.concat([c.update(chunk), c.final()]);
+  const tag = c.getAuthTag();
+  const n = Math.ceil(bytes / 16384);
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const d = createDecipheriv('aes-256-gcm', key, nonce);
+    d.setAuthTag(tag);
+    d.update(ct);
+    d.final();
+  }
+  return performance.now() - started;
+}
+
+async function main() {
+  const bytes = sizeMiB * MiB;
+  const input = join(work, 'input.bin');
+  console.log(`# hoard transfer benchmark: ${sizeMiB} MiB, ${fileCount} files listing, work dir ${work}`);
+  writeRandomFile(input, bytes);
+
+  // Baseline 1: the disk, writing and fsyncing the same bytes.
+  const dd = spawnSync('dd', [`if=${input}`, `of=${join(work, 'dd.bin')}`, 'bs=8M', 'conv=fsync'], {
+    encoding: 'utf8',
+  });
+  const ddLine = dd.stderr.trim().split('\n').pop();
+  const ddSeconds = Number(/([\d.]+) s,/.exec(ddLine)?.[1]);
+  rmSync(join(work, 'dd.bin'));
+  const ddMBps = bytes / 1e6 / ddSeconds;
+
+  // Baseline 2: in-process AES-256-GCM decryption.
+  const gcmMs = gcmDecryptRate(bytes);
+
+  const port = await freePort();
+  const dataDir = join(work, 'data');
+  const server = spawn(process.execPath, [serverMain, '--data', dataDir, '--port', String(port)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, HOARD_LOG_LEVEL: 'warn' },
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (i > 200) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  let serverPeak = 0;
+  const serverTimer = setInterval(() => (serverPeak = Math.max(serverPeak, peakRssMiB(server.pid) ?? 0)), 50);
+
+  const env = {
+    HOARD_SERVER: base,
+    HOARD_HOME: join(work, 'home'),
+    HOARD_PASSWORD: 'correct horse battery staple',
+  };
+  try {
+    const signup = await hoard(['signup', 'bench@example.com'], env);
+    await hoard(['logout'], env);
+    const login = await hoard(['login', 'bench@example.com'], env);
+
+    const put = await hoard(['put', input, '/'], env);
+    const out = join(work, 'output.bin');
+    const get = await hoard(['get', '/input.bin', out], env);
+    const same = spawnSync('cmp', [input, out]).status === 0;
+    rmSync(out);
+
+    const many = join(work, 'many');
+    mkdirSync(many);
+    for (let i = 0; i < fileCount; i++)
+      writeFileSync(join(many, `f${String(i).padStart(5, '0')}.txt`), `${i}\n`);
+    const putMany = await hoard(['put', many, '/'], env);
+    const ls = await hoard(['ls', '/many', '--json'], env);
+    const listed = JSON.parse(ls.out).length ?? JSON.parse(ls.out).entries?.length;
+
+    console.log('');
+    console.log('| measure | figure | baseline (same run) | ratio |');
+    console.log('| --- | --- | --- | --- |');
+    console.log(
+      `| upload (hoard put) | ${mbps(bytes, put.ms)} MB/s | dd conv=fsync ${ddMBps.toFixed(1)} MB/s | ${(bytes / 1e6 / (put.ms / 1000) / ddMBps).toFixed(2)}x |`,
+    );
+    console.log(
+      `| download (hoard get) | ${mbps(bytes, get.ms)} MB/s | AES-256-GCM decrypt ${mbps(bytes, gcmMs)} MB/s | ${(gcmMs / get.ms).toFixed(2)}x |`,
+    );
+    console.log(
+      `| CLI peak RSS put / get | ${put.peakMiB.toFixed(0)} / ${get.peakMiB.toFixed(0)} MiB | target < 200 MiB | |`,
+    );
+    console.log(`| server peak RSS (whole run) | ${serverPeak.toFixed(0)} MiB | | |`);
+    console.log(
+      `| sign-up / login (CLI process) | ${signup.ms.toFixed(0)} / ${login.ms.toFixed(0)} ms | | |`,
+    );
+    console.log(`| put ${fileCount} small files | ${(putMany.ms / 1000).toFixed(1)} s | | |`);
+    console.log(`| ls of ${listed} files (CLI process) | ${ls.ms.toFixed(0)} ms | | |`);
+    console.log(`| bytes downloaded equal uploaded | ${same ? 'yes' : 'NO'} | | |`);
+    if (!same) process.exitCode = 1;
+  } finally {
+    clearInterval(serverTimer);
+    server.kill('SIGTERM');
+    if (!values.keep) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

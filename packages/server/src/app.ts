@@ -63,7 +63,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: config.jsonBodyLimitBytes,
     trustProxy: config.trustProxy,
-    return503OnClosing: true,
+    // Requests that arrive while draining get 503 UNAVAILABLE in the error format (hook below).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     // Fastify's own request lines would log raw URLs and headers; onResponse below logs a safe line.
     logController: new LogController({ disableRequestLogging: true }),
@@ -74,6 +75,28 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   const metrics = createMetrics({ defaultMetrics: true });
+
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  // While draining, every answer closes its connection, so that no kept-alive socket holds the exit.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) {
+      done();
+      return;
+    }
+    void reply
+      .code(503)
+      .header('retry-after', '5')
+      .header('connection', 'close')
+      .send(errorBody('UNAVAILABLE', 'the server is shutting down; try again'));
+  });
 
   app.decorate('hoardAuth', new SessionAuthenticator(db, clock, config.sessionTtlSeconds * 1000));
 

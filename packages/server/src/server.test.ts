@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,6 +58,42 @@ describe('startServer', () => {
     expect(answer.status, answer.body).toBe(200);
     await stopping;
     await expect(fetch(`${server.address}/healthz`)).rejects.toThrow();
+  });
+
+  it('closes a kept-alive connection after its in-flight answer while draining', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hoard-server-'));
+    dirs.push(dataDir);
+    const server = await startServer(parseConfig({ dataDir, port: 0, host: '127.0.0.1' }));
+    const alice = await signUp(server.app);
+    const created = await server.app.inject({
+      method: 'POST',
+      url: '/uploads',
+      headers: alice.headers,
+      payload: { sizeBytes: 1000 },
+    });
+    const uploadId = created.json<{ upload: { id: string } }>().upload.id;
+    const { port } = new URL(server.address);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `PUT /uploads/${uploadId}/parts/1 HTTP/1.1\r\nHost: x\r\nAuthorization: ${alice.headers.authorization}\r\n` +
+        'Content-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n' +
+        'a'.repeat(500),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stopping = server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.write('a'.repeat(500) + 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await closed;
+    await stopping;
+    const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
+    // The pipelined request is never started: the answer said `Connection: close`, so a client
+    // retries it on a new connection (to another server of a fleet).
+    expect(statuses).toEqual(['200']);
+    expect(received.toLowerCase()).toContain('connection: close');
   });
 
   it('keeps the OPAQUE server setup across restarts, so accounts can still log in', async () => {

@@ -40,6 +40,22 @@ function concat(pieces: Uint8Array[], totalBytes: number): Uint8Array {
   return out;
 }
 
+/** The first `n` bytes of a body; the rest is not read (a server may ignore the Range). */
+async function readPrefix(response: Response, n: number): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const pieces: Uint8Array[] = [];
+  let length = 0;
+  while (length < n) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    pieces.push(value);
+    length += value.length;
+  }
+  await reader.cancel();
+  return concat(pieces, length).subarray(0, Math.min(n, length));
+}
+
 /** Chunks decrypted concurrently per batch. */
 const BATCH_CHUNKS = 64;
 
@@ -67,7 +83,7 @@ export class Downloader {
       headers: { range: `bytes=0-${HEADER_SIZE - 1}` },
       signal: options.signal,
     });
-    const header = new Uint8Array(await headerResponse.arrayBuffer());
+    const header = await readPrefix(headerResponse, HEADER_SIZE);
     if (header.length !== HEADER_SIZE) throw new ClientError('UNREADABLE', 'the server sent a short header');
     const cipher: ContentCipher = await openContentCipher(
       version.key,
@@ -91,17 +107,19 @@ export class Downloader {
     const connect = async (): Promise<void> => {
       const from = chunkOffset(nextChunk);
       const response = await http.raw('GET', path, {
-        headers: { range: `bytes=${from}-${whole.cipherEnd - 1}`, 'if-range': `"${version.id}"` },
+        // A version's content never changes (its id is bound into the encryption), so a plain
+        // Range is enough: no If-Range that a differently formatted ETag could defeat.
+        headers: { range: `bytes=${from}-${whole.cipherEnd - 1}` },
         signal: options.signal,
       });
-      if (response.status !== 206 && !(response.status === 200 && from === 0)) {
+      if (response.status !== 206 && response.status !== 200) {
         await response.body?.cancel();
         throw new ClientError('UNREADABLE', 'the server ignored the byte range');
       }
       if (!response.body) throw new ClientError('UNREADABLE', 'the server sent no content');
       if (response.status === 200) {
-        // A whole-body answer starts with the header we already have.
-        let skip = HEADER_SIZE;
+        // The server ignored the Range and sent the whole content: skip to where we are.
+        let skip = from;
         const body = response.body.pipeThrough(
           new TransformStream<Uint8Array, Uint8Array>({
             transform(chunk, controller) {

@@ -284,6 +284,14 @@ describe('transfers', () => {
     expectBytes(await download('/broken'), data);
   });
 
+  it('still downloads a range from a server that ignores Range and sends everything', async () => {
+    const data = randomData(100_000);
+    await uploader.upload(root, memorySource(data), { name: 'norange' });
+    server.ignoreRange = true;
+    expectBytes(await download('/norange', { start: 40_000, end: 60_000 }), data.slice(40_000, 60_000));
+    expectBytes(await download('/norange'), data);
+  });
+
   it('rejects content whose ciphertext was tampered with', async () => {
     const data = randomData(50_000);
     await uploader.upload(root, memorySource(data), { name: 't' });

@@ -83,6 +83,8 @@ export class FakeServer {
   stallAfterPuts = Infinity;
   /** Content answers break off after this many bytes (once), to test reconnects. */
   breakContentAfterBytes: number | undefined;
+  /** Answer content requests with the whole body (200), as a server without Range support. */
+  ignoreRange = false;
   readonly partSizeBytes: number;
 
   constructor(options: FakeServerOptions) {
@@ -293,7 +295,7 @@ export class FakeServer {
       const blob = this.blobs.get(path[1]!);
       if (!blob) return error(404, 'NOT_FOUND');
       const range = /^bytes=(\d+)-(\d*)$/.exec(headers.range ?? '');
-      if (!range) return new Response(blob.slice(), { status: 200 });
+      if (!range || this.ignoreRange) return new Response(blob.slice(), { status: 200 });
       const start = Number(range[1]);
       const end = range[2] ? Math.min(Number(range[2]), blob.length - 1) : blob.length - 1;
       if (start > end) return error(416, 'RANGE_NOT_SATISFIABLE');

@@ -59,6 +59,9 @@ async function readPrefix(response: Response, n: number): Promise<Uint8Array> {
 /** Chunks decrypted concurrently per batch. */
 const BATCH_CHUNKS = 64;
 
+/** Decrypted batches (1 MiB each) buffered ahead of the consumer. */
+const READ_AHEAD_BATCHES = 4;
+
 /** Reads a version's content for one account. */
 export class Downloader {
   constructor(
@@ -194,14 +197,22 @@ export class Downloader {
             sealed.map((chunk, i) => cipher.decryptChunk(first + i, chunk, first + i === whole.finalChunk)),
           );
           nextChunk += count;
+          // One buffer per batch: a consumer writing to a file makes one write call per batch
+          // instead of one per 16 KiB chunk.
+          const slices: Uint8Array[] = [];
+          let batchBytes = 0;
           for (let i = 0; i < plain.length; i++) {
             const chunkStart = chunkPlainRange(first + i, plainBytes).start;
             const from = Math.max(start, chunkStart) - chunkStart;
             const to = Math.min(end, chunkStart + plain[i]!.length) - chunkStart;
             if (to > from) {
-              controller.enqueue(plain[i]!.subarray(from, to));
-              doneBytes += to - from;
+              slices.push(plain[i]!.subarray(from, to));
+              batchBytes += to - from;
             }
+          }
+          if (batchBytes > 0) {
+            controller.enqueue(slices.length === 1 ? slices[0]! : concat(slices, batchBytes));
+            doneBytes += batchBytes;
           }
           options.onProgress?.({ doneBytes, totalBytes });
           if (nextChunk > whole.lastChunk) {
@@ -213,7 +224,8 @@ export class Downloader {
           await reader?.cancel(reason);
         },
       },
-      { highWaterMark: 1 },
+      // Read ahead: while the consumer writes one batch, the next ones are fetched and decrypted.
+      { highWaterMark: READ_AHEAD_BATCHES },
     );
   }
 }

@@ -123,3 +123,24 @@ describe('HoardHome', () => {
     expect(await home.loadSession()).toBeUndefined();
   });
 });
+
+describe('argument parsing', () => {
+  it('takes a session id that begins with "-" as the ID to revoke, not as an unknown option', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'hoard-cli-args-'));
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const { runCli } = await import('./cli.js');
+    const code = await runCli(['sessions', 'revoke', '-Ab_cdEFghIJklMNopQRstUV'], {
+      env: { HOARD_HOME: home, HOARD_SERVER: 'http://127.0.0.1:9' },
+      stdin: PassThrough.from([]),
+      stdout,
+      stderr,
+      cwd: home,
+    });
+    expect(err).not.toMatch(/unknown option/);
+    expect(err).toMatch(/^hoard: .*log/); // it got as far as needing a session
+    expect(code).toBe(1);
+  });
+});

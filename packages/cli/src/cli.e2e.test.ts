@@ -23,6 +23,7 @@ import {
   repoRoot,
   runHoard,
   spawnHoard,
+  createPostgresDatabase,
   startServer,
   waitFor,
   type RunningServer,
@@ -45,9 +46,13 @@ function oneLineError(result: { code: number; stderr: string }): void {
   expect(result.stderr).toMatch(/^hoard: [^\n]+\n$/);
 }
 
-describe('hoard CLI against a real server', () => {
+// SQLite always; PostgreSQL too when DATABASE_URL is set (CI sets it), each run in a fresh database.
+const dialects = process.env.DATABASE_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const);
+
+describe.each(dialects)('hoard CLI against a real server (%s)', (dialect) => {
   let work: string;
   let server: RunningServer;
+  let database: { url: string; drop(): Promise<void> } | undefined;
   let env: Record<string, string>;
   const hoard = (args: string[], options: { stdin?: Buffer; env?: Record<string, string> } = {}) =>
     runHoard(
@@ -66,7 +71,8 @@ describe('hoard CLI against a real server', () => {
       },
     );
     work = mkdtempSync(join(tmpdir(), 'hoard-cli-e2e-'));
-    server = await startServer(join(work, 'server-data'));
+    if (dialect === 'postgres') database = await createPostgresDatabase(process.env.DATABASE_URL!);
+    server = await startServer(join(work, 'server-data'), undefined, database?.url ?? '');
     env = {
       HOARD_SERVER: server.url,
       HOARD_HOME: join(work, 'home'),
@@ -77,6 +83,7 @@ describe('hoard CLI against a real server', () => {
 
   afterAll(async () => {
     await server?.stop();
+    await database?.drop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -281,7 +288,7 @@ describe('hoard CLI against a real server', () => {
     const failed = await done;
     expect(failed.code).not.toBe(0);
     expect(failed.stderr.trim().split('\n').at(-1)).toMatch(/^hoard: /);
-    server = await startServer(server.dataDir, server.port);
+    server = await startServer(server.dataDir, server.port, server.databaseUrl);
     const again = await hoard(['put', path, '/crash']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/resuming upload: [1-9]\d* of 9 parts already on the server/);
@@ -348,13 +355,18 @@ describe('hoard CLI against a real server', () => {
   });
 
   it('never stores plaintext or a file name on the server', () => {
-    const files = filesUnder(server.dataDir);
-    expect(files.length).toBeGreaterThan(0);
-    for (const file of files) {
-      const bytes = readFileSync(file);
-      expect(bytes.includes(MARKER), file).toBe(false);
-      expect(bytes.includes(SECRET_NAME), file).toBe(false);
-      expect(bytes.includes('note.md'), file).toBe(false);
+    const stored = filesUnder(server.dataDir).map((file) => ({ where: file, bytes: readFileSync(file) }));
+    if (database) {
+      // On PostgreSQL the metadata lives outside the data directory: search a full dump too.
+      const dump = execFileSync('pg_dump', ['--data-only', database.url], { maxBuffer: 256 * MiB });
+      expect(dump.includes('ada@example.com')).toBe(true); // the dump is real and readable
+      stored.push({ where: 'pg_dump', bytes: dump });
+    }
+    expect(stored.length).toBeGreaterThan(0);
+    for (const { where, bytes } of stored) {
+      expect(bytes.includes(MARKER), where).toBe(false);
+      expect(bytes.includes(SECRET_NAME), where).toBe(false);
+      expect(bytes.includes('note.md'), where).toBe(false);
     }
   });
 

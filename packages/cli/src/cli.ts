@@ -163,6 +163,8 @@ function buildProgram(
     .argument('[ID]')
     .description('list sessions, or revoke one')
     .addOption(json())
+    // Session ids are base64url and may begin with '-': take such a word as the ID, not as an option.
+    .allowUnknownOption()
     .action((action: string | undefined, id: string | undefined, o: { json?: boolean }) =>
       run((ctx) => account.sessions(ctx, action, id, o)),
     );

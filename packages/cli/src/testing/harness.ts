@@ -4,9 +4,11 @@
 // Not part of the CLI proper: only *.test.ts files import it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import pg from 'pg';
 import { runCli } from '../cli.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
@@ -27,6 +29,7 @@ export async function freePort(): Promise<number> {
 
 export interface RunningServer {
   url: string;
+  databaseUrl: string;
   port: number;
   dataDir: string;
   process: ChildProcess;
@@ -35,14 +38,17 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts hoard-server on `dataDir` (and `port`, default a free one); resolves when /healthz is 200. */
-export async function startServer(dataDir: string, port?: number): Promise<RunningServer> {
+/**
+ * Starts hoard-server on `dataDir` (and `port`, default a free one), on SQLite in `dataDir` unless
+ * `databaseUrl` names a PostgreSQL database; resolves when /healthz is 200.
+ */
+export async function startServer(dataDir: string, port?: number, databaseUrl = ''): Promise<RunningServer> {
   const p = port ?? (await freePort());
   const child = spawn(
     process.execPath,
     [serverMain, '--data', dataDir, '--port', String(p), '--host', '127.0.0.1'],
     {
-      env: { ...process.env, HOARD_LOG_LEVEL: 'warn', DATABASE_URL: '' },
+      env: { ...process.env, HOARD_LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
@@ -67,6 +73,7 @@ export async function startServer(dataDir: string, port?: number): Promise<Runni
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url,
+    databaseUrl,
     port: p,
     dataDir,
     process: child,
@@ -135,4 +142,24 @@ export function waitFor(
   return new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
+}
+
+/** A fresh PostgreSQL database for one test run under the server at `adminUrl`, and its disposal. */
+export async function createPostgresDatabase(
+  adminUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `hoard_test_${randomBytes(6).toString('hex')}`;
+  const run = async (sql: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }

@@ -3,7 +3,16 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'eslint.config.js', 'bench/**/*.mjs'] },
+  {
+    ignores: [
+      '**/dist/**',
+      'packages/*/bin/**',
+      '**/node_modules/**',
+      'coverage/**',
+      'eslint.config.js',
+      'bench/**/*.mjs',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

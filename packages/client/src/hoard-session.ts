@@ -51,7 +51,7 @@ export class HoardSession {
     this.email = init.email;
     this.sessionId = init.sessionId;
     this.expiresAt = init.expiresAt;
-    this.tree = new Tree(http, init.masterKey, init.rootNodeId);
+    this.tree = new Tree(http, init.masterKey, init.rootNodeId, content);
     this.#uploader = new Uploader(http, this.tree, init.masterKey, content);
     this.#downloader = new Downloader(http, content);
   }

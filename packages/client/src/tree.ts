@@ -15,6 +15,7 @@ import {
   toB64u,
   unwrapKey,
   wrapKey,
+  type AeadOptions,
 } from '@hoard/crypto';
 import { ApiError, ClientError } from './api-error.js';
 import {
@@ -66,10 +67,14 @@ export interface VersionEntry {
 }
 
 /** Unwraps and decrypts a version's key and attributes under its file's key. */
-export async function openVersion(fileKey: Uint8Array, version: Version): Promise<VersionEntry> {
-  const key = await unwrapKey(fileKey, fromB64u(version.wrappedKey), 'version-key', version.id);
+export async function openVersion(
+  fileKey: Uint8Array,
+  version: Version,
+  options: AeadOptions = {},
+): Promise<VersionEntry> {
+  const key = await unwrapKey(fileKey, fromB64u(version.wrappedKey), 'version-key', version.id, options);
   const attrs: VersionAttributes = versionAttributesSchema.parse(
-    await decryptAttributes(key, 'version', version.id, fromB64u(version.encryptedAttrs)),
+    await decryptAttributes(key, 'version', version.id, fromB64u(version.encryptedAttrs), options),
   );
   if (plaintextSize(version.sizeBytes) !== attrs.sizeBytes) {
     throw new ClientError('UNREADABLE', 'a version claims a size its ciphertext does not have');
@@ -91,11 +96,14 @@ export class Tree {
   readonly #http: HttpClient;
   readonly #masterKey: Uint8Array;
   readonly rootNodeId: string;
+  /** The AES-256-GCM backend for key wraps and attributes (the CLI injects a node:crypto one). */
+  readonly #crypto: AeadOptions;
 
-  constructor(http: HttpClient, masterKey: Uint8Array, rootNodeId: string) {
+  constructor(http: HttpClient, masterKey: Uint8Array, rootNodeId: string, options: AeadOptions = {}) {
     this.#http = http;
     this.#masterKey = masterKey;
     this.rootNodeId = rootNodeId;
+    this.#crypto = options.aead ? { aead: options.aead } : {};
   }
 
   /** The root folder. */
@@ -104,7 +112,13 @@ export class Tree {
     if (node.id !== this.rootNodeId || node.parentId !== null || node.type !== 'folder') {
       throw new ClientError('UNREADABLE', 'the server sent a root folder that is not ours');
     }
-    const key = await unwrapKey(this.#masterKey, fromB64u(node.wrappedKey), 'node-key', node.id);
+    const key = await unwrapKey(
+      this.#masterKey,
+      fromB64u(node.wrappedKey),
+      'node-key',
+      node.id,
+      this.#crypto,
+    );
     return {
       id: node.id,
       type: 'folder',
@@ -123,9 +137,9 @@ export class Tree {
   async open(node: Node, parent: { id: string; key: Uint8Array; path: string }): Promise<RemoteEntry> {
     if (node.parentId !== parent.id)
       throw new ClientError('UNREADABLE', 'a node is not where the server said');
-    const key = await unwrapKey(parent.key, fromB64u(node.wrappedKey), 'node-key', node.id);
+    const key = await unwrapKey(parent.key, fromB64u(node.wrappedKey), 'node-key', node.id, this.#crypto);
     const attrs: NodeAttributes = nodeAttributesSchema.parse(
-      await decryptAttributes(key, 'node', node.id, fromB64u(node.encryptedAttrs)),
+      await decryptAttributes(key, 'node', node.id, fromB64u(node.encryptedAttrs), this.#crypto),
     );
     if ((await nameHash(parent.key, attrs.name)) !== node.nameHash) {
       throw new ClientError('UNREADABLE', 'a node name does not match its name hash');
@@ -133,7 +147,7 @@ export class Tree {
     let sizeBytes = 0;
     let mtimeMs: number | undefined;
     if (node.type === 'file' && node.currentVersion) {
-      const version = await openVersion(key, node.currentVersion);
+      const version = await openVersion(key, node.currentVersion, this.#crypto);
       sizeBytes = version.sizeBytes;
       mtimeMs = version.mtimeMs;
     }
@@ -229,8 +243,8 @@ export class Tree {
         id,
         parentId: parent.id,
         type: 'folder',
-        wrappedKey: toB64u(await wrapKey(parent.key, key, 'node-key', id)),
-        encryptedAttrs: toB64u(await encryptAttributes(key, 'node', id, { name: validName })),
+        wrappedKey: toB64u(await wrapKey(parent.key, key, 'node-key', id, this.#crypto)),
+        encryptedAttrs: toB64u(await encryptAttributes(key, 'node', id, { name: validName }, this.#crypto)),
         nameHash: await nameHash(parent.key, validName),
       },
     });
@@ -286,12 +300,18 @@ export class Tree {
     const body: Record<string, unknown> = {
       revision: entry.node.revision,
       parentId: newParent.id,
-      wrappedKey: toB64u(await wrapKey(newParent.key, entry.key, 'node-key', entry.id)),
+      wrappedKey: toB64u(await wrapKey(newParent.key, entry.key, 'node-key', entry.id, this.#crypto)),
       nameHash: await nameHash(newParent.key, name),
     };
     if (name !== entry.name) {
       body.encryptedAttrs = toB64u(
-        await encryptAttributes(entry.key, 'node', entry.id, compact({ name, mime: entry.mime })),
+        await encryptAttributes(
+          entry.key,
+          'node',
+          entry.id,
+          compact({ name, mime: entry.mime }),
+          this.#crypto,
+        ),
       );
     }
     const { node } = await this.#http.json('PATCH', `/nodes/${entry.id}`, schemas.nodeResponse, {
@@ -307,7 +327,13 @@ export class Tree {
       json: {
         revision: entry.node.revision,
         encryptedAttrs: toB64u(
-          await encryptAttributes(entry.key, 'node', entry.id, compact({ name, mime: entry.mime })),
+          await encryptAttributes(
+            entry.key,
+            'node',
+            entry.id,
+            compact({ name, mime: entry.mime }),
+            this.#crypto,
+          ),
         ),
         nameHash: await nameHash(parent.key, name),
       },
@@ -380,7 +406,7 @@ export class Tree {
     const body: Record<string, unknown> = { revision: entry.node.revision };
     if (newParent) {
       body.parentId = newParent.id;
-      body.wrappedKey = toB64u(await wrapKey(newParent.key, entry.key, 'node-key', entry.id));
+      body.wrappedKey = toB64u(await wrapKey(newParent.key, entry.key, 'node-key', entry.id, this.#crypto));
       body.nameHash = await nameHash(newParent.key, entry.name);
     }
     await this.#http.json('POST', `/nodes/${entry.id}/restore`, schemas.nodeResponse, { json: body });
@@ -403,7 +429,7 @@ export class Tree {
     return Promise.all(
       versions.map((version) => {
         if (version.nodeId !== file.id) throw new ClientError('UNREADABLE', 'a version of another file');
-        return openVersion(file.key, version);
+        return openVersion(file.key, version, this.#crypto);
       }),
     );
   }
@@ -420,6 +446,6 @@ export class Tree {
     if (file.type !== 'file') throw new ClientError('NOT_A_FILE', `not a file: ${file.path}`);
     const version = file.node.currentVersion;
     if (!version) throw new ClientError('NOT_FOUND', `the file has no content yet: ${file.path}`);
-    return openVersion(file.key, version);
+    return openVersion(file.key, version, this.#crypto);
   }
 }

@@ -189,7 +189,9 @@ export class Uploader {
         versionId,
         nodeId: randomId(),
         saltB64u: toB64u(salt),
-        wrappedVersionKeyB64u: toB64u(await wrapKey(this.masterKey, versionKey, 'version-key', versionId)),
+        wrappedVersionKeyB64u: toB64u(
+          await wrapKey(this.masterKey, versionKey, 'version-key', versionId, this.content),
+        ),
         plainSizeBytes: plainBytes,
         cipherSizeBytes: cipherBytes,
         sourceMtimeMs: source.mtimeMs ?? null,
@@ -350,6 +352,7 @@ export class Uploader {
       fromB64u(record.wrappedVersionKeyB64u),
       'version-key',
       record.versionId,
+      this.content,
     );
     return { upload, record, versionKey };
   }
@@ -369,6 +372,7 @@ export class Uploader {
       'version',
       record.versionId,
       compact({ sizeBytes: source.sizeBytes, mtimeMs: source.mtimeMs, mime: options.mime }),
+      this.content,
     );
     for (let attempt = 1; ; attempt++) {
       // The caller may already know what is there (a folder listed once for many files).
@@ -391,7 +395,7 @@ export class Uploader {
                   version: {
                     id: record.versionId,
                     wrappedKey: toB64u(
-                      await wrapKey(existing.key, versionKey, 'version-key', record.versionId),
+                      await wrapKey(existing.key, versionKey, 'version-key', record.versionId, this.content),
                     ),
                     encryptedAttrs: toB64u(versionAttrs),
                   },
@@ -411,20 +415,23 @@ export class Uploader {
                 node: {
                   id: nodeId,
                   parentId: parent.id,
-                  wrappedKey: toB64u(await wrapKey(parent.key, nodeKey, 'node-key', nodeId)),
+                  wrappedKey: toB64u(await wrapKey(parent.key, nodeKey, 'node-key', nodeId, this.content)),
                   encryptedAttrs: toB64u(
                     await encryptAttributes(
                       nodeKey,
                       'node',
                       nodeId,
                       compact({ name: options.name, mime: options.mime }),
+                      this.content,
                     ),
                   ),
                   nameHash: await nameHash(parent.key, options.name),
                 },
                 version: {
                   id: record.versionId,
-                  wrappedKey: toB64u(await wrapKey(nodeKey, versionKey, 'version-key', record.versionId)),
+                  wrappedKey: toB64u(
+                    await wrapKey(nodeKey, versionKey, 'version-key', record.versionId, this.content),
+                  ),
                   encryptedAttrs: toB64u(versionAttrs),
                 },
               },

@@ -1,6 +1,6 @@
 // What every command needs: the environment (HOARD_SERVER, HOARD_HOME, HOARD_PASSWORD, ...),
-// stdio, the SDK client (with the node:crypto AEAD injected), the saved session and prompts. The
-// only place the CLI reads its environment; commands receive a CliContext.
+// stdio, the SDK client (with the node:crypto AEAD and the node:http transport injected), the saved
+// session and prompts. The only place the CLI reads its environment; commands receive a CliContext.
 
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ApiError, HoardClient, type HoardSession, type SavedSession } from '@hoard/client';
 import { HoardHome } from './hoard-home.js';
 import { nodeAead } from './node-aead.js';
+import { nodeFetch } from './node-fetch.js';
 import { ProgressBar, silentProgress, type Progress } from './progress-bar.js';
 import { promptLine } from './prompt.js';
 
@@ -41,7 +42,11 @@ export class CliContext {
     }
     const home = io.env.HOARD_HOME || join(io.env.HOME || homedir(), '.config', 'hoard');
     this.home = new HoardHome(resolve(io.cwd, home));
-    this.client = new HoardClient({ serverUrl: this.serverUrl, content: { aead: nodeAead } });
+    this.client = new HoardClient({
+      serverUrl: this.serverUrl,
+      content: { aead: nodeAead },
+      fetch: nodeFetch,
+    });
   }
 
   /** Writes one line to stdout. */

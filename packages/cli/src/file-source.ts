@@ -25,13 +25,18 @@ export class FileSource implements UploadSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     const buffer = new Uint8Array(length);
+    const filled = await this.readInto(offset, buffer);
+    return filled === length ? buffer : buffer.subarray(0, filled);
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<number> {
     let filled = 0;
-    while (filled < length) {
-      const { bytesRead } = await this.handle.read(buffer, filled, length - filled, offset + filled);
+    while (filled < target.length) {
+      const { bytesRead } = await this.handle.read(target, filled, target.length - filled, offset + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return filled === length ? buffer : buffer.subarray(0, filled);
+    return filled;
   }
 
   close(): Promise<void> {

@@ -21,11 +21,8 @@ export const nodeAead: Aead = {
         if (aad && aad.length > 0) cipher.setAAD(aad);
         const head = cipher.update(plaintext);
         const tail = cipher.final();
-        const out = new Uint8Array(head.length + tail.length + TAG_BYTES);
-        out.set(head, 0);
-        out.set(tail, head.length);
-        out.set(cipher.getAuthTag(), head.length + tail.length);
-        return Promise.resolve(out);
+        // One unzeroed allocation for the result (a zeroed copy per 16 KiB chunk showed in profiles).
+        return Promise.resolve(Buffer.concat([head, tail, cipher.getAuthTag()]));
       },
       decrypt(nonce, sealed, aad) {
         try {
@@ -36,10 +33,7 @@ export const nodeAead: Aead = {
           if (aad && aad.length > 0) decipher.setAAD(aad);
           const head = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
           const tail = decipher.final(); // throws on a bad tag: `head` is then dropped, never returned
-          const out = new Uint8Array(head.length + tail.length);
-          out.set(head, 0);
-          out.set(tail, head.length);
-          return Promise.resolve(out);
+          return Promise.resolve(tail.length === 0 ? head : Buffer.concat([head, tail]));
         } catch (error) {
           return Promise.reject(error instanceof Error ? error : new Error(String(error)));
         }

@@ -7,6 +7,7 @@
 
 import {
   chunkCount,
+  CHUNK_SIZE,
   chunkOffset,
   ciphertextSize,
   contentContext,
@@ -40,6 +41,11 @@ export interface UploadSource {
   mtimeMs?: number;
   /** Reads exactly `length` bytes at `offset` (fewer only if the source shrank). */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads into `target` (filling it unless the source shrank) and returns the bytes read,
+   * so the uploader can reuse one buffer instead of a fresh one per batch.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
 }
 
 export interface UploadProgress {
@@ -102,10 +108,38 @@ function partPlainRange(cipherStart: number, cipherEnd: number, plainBytes: numb
   return { chunks, start, end: lastRange.start + lastRange.length };
 }
 
-async function readExactly(source: UploadSource, offset: number, length: number): Promise<Uint8Array> {
-  const bytes = length === 0 ? new Uint8Array(0) : await source.read(offset, length);
+async function readExactly(
+  source: UploadSource,
+  offset: number,
+  length: number,
+  scratch?: Uint8Array,
+): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  if (length === 0) bytes = new Uint8Array(0);
+  else if (source.readInto && scratch && scratch.length >= length) {
+    const target = scratch.subarray(0, length);
+    bytes = target.subarray(0, await source.readInto(offset, target));
+  } else bytes = await source.read(offset, length);
   if (bytes.length !== length) throw new Error('the source file changed size while it was being uploaded');
   return bytes;
+}
+
+/** Bytes of plaintext read per batch: ENCRYPT_BATCH_CHUNKS whole chunks. */
+const BATCH_PLAIN_BYTES = ENCRYPT_BATCH_CHUNKS * CHUNK_SIZE;
+
+/**
+ * Buffers reused from part to part (one set per part in flight): a fresh 8 MiB array per part and
+ * a fresh 1 MiB array per batch cost a page fault per 4 KiB and garbage collections.
+ */
+class BufferPool {
+  readonly #free: Uint8Array[] = [];
+  constructor(private readonly size: number) {}
+  take(): Uint8Array {
+    return this.#free.pop() ?? new Uint8Array(this.size);
+  }
+  give(buffer: Uint8Array): void {
+    this.#free.push(buffer);
+  }
 }
 
 /**
@@ -119,6 +153,7 @@ async function readPartBatches(
   plain: ReturnType<typeof partPlainRange>,
   plainBytes: number,
   each?: (firstChunk: number, lastChunk: number, plaintext: Uint8Array, plainStart: number) => Promise<void>,
+  scratch?: Uint8Array,
 ): Promise<string> {
   if (!plain.chunks) return sha256Hex(new Uint8Array(0));
   const digests: Uint8Array[] = [];
@@ -126,7 +161,7 @@ async function readPartBatches(
     const last = Math.min(plain.chunks.last, first + ENCRYPT_BATCH_CHUNKS - 1);
     const from = chunkPlainRange(first, plainBytes).start;
     const lastRange = chunkPlainRange(last, plainBytes);
-    const plaintext = await readExactly(source, from, lastRange.start + lastRange.length - from);
+    const plaintext = await readExactly(source, from, lastRange.start + lastRange.length - from, scratch);
     digests.push(new Uint8Array(await crypto.subtle.digest('SHA-256', plaintext as Uint8Array<ArrayBuffer>)));
     if (each) await each(first, last, plaintext, from);
   }
@@ -217,27 +252,38 @@ export class Uploader {
 
     const missing: number[] = [];
     for (let n = 1; n <= upload.partCount; n++) if (!landed.has(n)) missing.push(n);
+    const partBuffers = new BufferPool(Math.min(upload.partSizeBytes, cipherBytes));
+    const batchBuffers = new BufferPool(Math.min(BATCH_PLAIN_BYTES, plainBytes));
     await runPool(missing, options.concurrency ?? 4, async (partNumber) => {
       options.signal?.throwIfAborted();
       const { start, end } = partRange(upload, partNumber);
-      const bytes = await this.#buildPart(source, cipher, plainBytes, start, end, async (plainHashHex) => {
-        const known = record.partPlainSha256Hex[String(partNumber)];
-        if (known !== undefined && known !== plainHashHex) {
-          throw new Error('the source file changed while it was being uploaded; run the upload again');
-        }
-        record.partPlainSha256Hex[String(partNumber)] = plainHashHex;
-        await writer.save();
-      });
-      await withRetry(
-        () =>
-          this.http.json('PUT', `/uploads/${upload.id}/parts/${partNumber}`, schemas.partResponse, {
-            body: bytes,
-            signal: options.signal,
-          }),
-        retry,
-      );
-      doneBytes += bytes.length;
-      options.onProgress?.({ doneBytes, totalBytes: cipherBytes });
+      const buffer = partBuffers.take();
+      const scratch = batchBuffers.take();
+      try {
+        const bytes = buffer.subarray(0, end - start);
+        await this.#buildPart(source, cipher, plainBytes, start, bytes, scratch, async (plainHashHex) => {
+          const known = record.partPlainSha256Hex[String(partNumber)];
+          if (known !== undefined && known !== plainHashHex) {
+            throw new Error('the source file changed while it was being uploaded; run the upload again');
+          }
+          record.partPlainSha256Hex[String(partNumber)] = plainHashHex;
+          await writer.save();
+        });
+        batchBuffers.give(scratch);
+        await withRetry(
+          () =>
+            this.http.json('PUT', `/uploads/${upload.id}/parts/${partNumber}`, schemas.partResponse, {
+              body: bytes,
+              signal: options.signal,
+            }),
+          retry,
+        );
+        doneBytes += bytes.length;
+        options.onProgress?.({ doneBytes, totalBytes: cipherBytes });
+      } finally {
+        // Reused only once this part's request is over (a failed part stops the pool anyway).
+        partBuffers.give(buffer);
+      }
     });
 
     const { entry, newVersion } = await this.#complete(
@@ -253,17 +299,21 @@ export class Uploader {
     return { entry, resumedParts, newVersion };
   }
 
-  /** The ciphertext bytes [start, end), from the chunks they overlap (and the header). */
+  /**
+   * Fills `out` with the ciphertext bytes [start, start + out.length), from the chunks they overlap
+   * (and the header); `scratch` holds one batch of plaintext at a time.
+   */
   async #buildPart(
     source: UploadSource,
     cipher: ContentCipher,
     plainBytes: number,
     start: number,
-    end: number,
+    out: Uint8Array,
+    scratch: Uint8Array,
     beforeSend: (plainHashHex: string) => Promise<void>,
-  ): Promise<Uint8Array> {
+  ): Promise<void> {
+    const end = start + out.length;
     const plain = partPlainRange(start, end, plainBytes);
-    const out = new Uint8Array(end - start);
     const header = cipher.header;
     if (start < header.length) out.set(header.subarray(start, Math.min(end, header.length)), 0);
     const total = chunkCount(plainBytes);
@@ -291,10 +341,10 @@ export class Uploader {
           if (hi > lo) out.set(chunk.subarray(lo - chunkStart, hi - chunkStart), lo - start);
         });
       },
+      scratch,
     );
     // Recorded (and compared with what an earlier run sent) before a byte of this part leaves.
     await beforeSend(digestHex);
-    return out;
   }
 
   /** Loads and checks a resume record; undefined means start afresh (the old upload is dropped). */

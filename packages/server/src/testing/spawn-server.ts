@@ -1,0 +1,132 @@
+// The real hoard-server as a child process, for tests that must kill it (kill -9) or restart it on
+// the same data directory: its built dist/main.js, a data dir, a port, SQLite or a PostgreSQL
+// database of its own. (The CLI's harness does the same from its side; packages may not import each
+// other's test helpers.) Used by tests only; nothing here is used by the running server.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** packages/server (the same from src/testing and from dist/testing). */
+const packageDir = join(import.meta.dirname, '..', '..');
+const repoRoot = join(packageDir, '..', '..');
+export const serverMain = join(packageDir, 'dist', 'main.js');
+
+/** Brings packages/server/dist up to date (`tsc -b`; a no-op when nothing changed). */
+export function buildServer(): void {
+  execFileSync(
+    process.execPath,
+    [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'packages/server'],
+    { cwd: repoRoot, stdio: 'inherit' },
+  );
+}
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface SpawnedServer {
+  /** e.g. `http://127.0.0.1:40123` */
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** What the server wrote to stderr so far. */
+  stderr(): string;
+  /** Sends SIGKILL now (synchronously) and resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** SIGTERM (drain), resolves once the process is gone. */
+  stop(): Promise<void>;
+}
+
+export interface SpawnServerOptions {
+  dataDir: string;
+  port?: number;
+  /** A PostgreSQL database for this server; SQLite in dataDir when absent. */
+  databaseUrl?: string | undefined;
+  /** More environment (HOARD_*). */
+  env?: Record<string, string>;
+}
+
+/** Starts `hoard-server` from dist/ and resolves once GET /healthz answers 200. */
+export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedServer> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(
+    process.execPath,
+    [serverMain, '--data', options.dataDir, '--port', String(port), '--host', '127.0.0.1'],
+    {
+      env: {
+        ...process.env,
+        HOARD_LOG_LEVEL: 'warn',
+        ...options.env,
+        DATABASE_URL: options.databaseUrl ?? '',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`hoard-server exited before it was ready: ${stderr}`);
+    }
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`hoard-server did not become healthy: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    port,
+    process: child,
+    stderr: () => stderr,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A fresh PostgreSQL database under the server at `adminUrl` (hoard_test_<random>) and its disposal. */
+export async function createPostgresDatabase(
+  adminUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `hoard_test_${randomBytes(6).toString('hex')}`;
+  const run = async (statement: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}

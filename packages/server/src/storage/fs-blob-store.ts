@@ -76,8 +76,14 @@ export class FsBlobStore implements BlobStore {
       if (!isErrno(error, 'ENOENT')) throw error;
     }
     if (dir === stopAt) {
-      await mkdir(dir, { recursive: true });
-      return;
+      // Every directory created here gained its parent an entry that must survive a crash too.
+      const first = await mkdir(dir, { recursive: true });
+      if (first === undefined) return;
+      for (let created = dir; ; created = dirname(created)) {
+        const parent = dirname(created);
+        await fsyncPath(parent);
+        if (created === first || parent === created) return;
+      }
     }
     const parent = dirname(dir);
     await this.#ensureDir(parent, stopAt);

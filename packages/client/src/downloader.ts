@@ -102,6 +102,8 @@ export class Downloader {
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     /** Bytes received and not yet decrypted, as the pieces the connection delivered. */
     let pieces: Uint8Array[] = [];
+    /** How much of pieces[0] was taken already. */
+    let headOffset = 0;
     let pendingBytes = 0;
     let reconnects = 0;
     const http = this.http;
@@ -140,7 +142,39 @@ export class Downloader {
         reader = response.body.getReader();
       }
       pieces = [];
+      headOffset = 0;
       pendingBytes = 0;
+    };
+
+    /**
+     * The next `size` received bytes: a view into the piece that holds them when one does (most
+     * chunks: a socket delivers 64 KiB at a time), a copy only when they straddle pieces.
+     */
+    const take = (size: number): Uint8Array => {
+      pendingBytes -= size;
+      const head = pieces[0]!;
+      if (head.length - headOffset >= size) {
+        const view = head.subarray(headOffset, headOffset + size);
+        headOffset += size;
+        if (headOffset === head.length) {
+          pieces.shift();
+          headOffset = 0;
+        }
+        return view;
+      }
+      const out = new Uint8Array(size);
+      for (let filled = 0; filled < size;) {
+        const piece = pieces[0]!;
+        const n = Math.min(piece.length - headOffset, size - filled);
+        out.set(piece.subarray(headOffset, headOffset + n), filled);
+        filled += n;
+        headOffset += n;
+        if (headOffset === piece.length) {
+          pieces.shift();
+          headOffset = 0;
+        }
+      }
+      return out;
     };
 
     /** Reads whole sealed chunks [nextChunk .. nextChunk + count) from the connection. */
@@ -170,17 +204,7 @@ export class Downloader {
           await sleep(200 * 2 ** reconnects, options.signal);
         }
       }
-      const pending = pieces.length === 1 ? pieces[0]! : concat(pieces, pendingBytes);
-      const chunks: Uint8Array[] = [];
-      let offset = 0;
-      for (const size of sizes) {
-        chunks.push(pending.subarray(offset, offset + size));
-        offset += size;
-      }
-      const rest = pending.subarray(offset);
-      pieces = rest.length > 0 ? [rest] : [];
-      pendingBytes = rest.length;
-      return chunks;
+      return sizes.map(take);
     };
 
     return new ReadableStream<Uint8Array>(

@@ -5,6 +5,7 @@ import { routes, type Node, type RouteSpec } from '@hoard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomId } from './secrets.js';
 import {
+  randomVersionId,
   createTestApp,
   fake32,
   fakeKey,
@@ -99,7 +100,7 @@ for (const dialect of testDialects(process.env)) {
             encryptedAttrs: fakeKey(),
             nameHash: fake32(),
           },
-          version: { id: randomId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
+          version: { id: randomVersionId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
           blobKey: `blob${randomId()}`,
           sizeBytes: 10,
           now: t.clock.now(),
@@ -107,7 +108,7 @@ for (const dialect of testDialects(process.env)) {
         return addFileVersion(trx, alice.userId, {
           nodeId: created.id,
           revision: created.revision,
-          version: { id: randomId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
+          version: { id: randomVersionId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
           blobKey: `blob${randomId()}`,
           sizeBytes: 12,
           now: t.clock.now() + 1,

@@ -5,6 +5,7 @@ import { createFileNode } from './modules/tree/tree-service.js';
 import { randomId } from './secrets.js';
 import { MemoryBlobStore } from './testing/memory-blob-store.js';
 import {
+  randomVersionId,
   createTestApp,
   fake32,
   fakeKey,
@@ -43,7 +44,7 @@ for (const dialect of testDialects(process.env)) {
             encryptedAttrs: fakeKey(),
             nameHash: fake32(),
           },
-          version: { id: randomId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
+          version: { id: randomVersionId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
           blobKey,
           sizeBytes: 100,
           now: t.clock.now(),

@@ -2,7 +2,7 @@
 // a ManualClock, a BlobStore (in memory unless given), and helpers to sign up accounts through
 // real OPAQUE messages. Tests of every module use it; nothing here is used by the running server.
 import * as opaque from '@serenity-kit/opaque';
-import type { AuthResponse, NodeId, UserId } from '@hoard/protocol';
+import { VersionId, type AuthResponse, type NodeId, type UserId } from '@hoard/protocol';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createApp } from '../app.js';
 import { ManualClock } from '../clock.js';
@@ -60,6 +60,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 
 /** 32 bytes of base64url, enough to pass as a wrapped key or a public key in tests. */
 export const fakeKey = (): string => randomId() + randomId();
+
+/** A fresh version id, as a client would make one. */
+export const randomVersionId = (): VersionId => VersionId.parse(randomId());
 
 /** A 32-byte base64url value (43 characters): name hashes, recovery auth keys. */
 export const fake32 = (): string =>

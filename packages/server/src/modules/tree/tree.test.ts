@@ -1,7 +1,8 @@
-import type { Node } from '@hoard/protocol';
+import type { Node, VersionId } from '@hoard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomId } from '../../secrets.js';
 import {
+  randomVersionId,
   createTestApp,
   fake32,
   fakeKey,
@@ -53,7 +54,7 @@ for (const dialect of testDialects(process.env)) {
       return t.db.transaction().execute((trx) =>
         createFileNode(trx, alice.userId, {
           node: { id: randomId(), parentId, wrappedKey: fakeKey(), encryptedAttrs: fakeKey(), nameHash },
-          version: { id: randomId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
+          version: { id: randomVersionId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
           blobKey: `blob-${randomId()}`,
           sizeBytes,
           now: t.clock.now(),
@@ -276,7 +277,7 @@ for (const dialect of testDialects(process.env)) {
           addFileVersion(trx, alice.userId, {
             nodeId: file.id,
             revision: file.revision,
-            version: { id: randomId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
+            version: { id: randomVersionId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
             blobKey: `blob-${randomId()}`,
             sizeBytes: 20 + i,
             now: t.clock.now(),
@@ -306,7 +307,7 @@ for (const dialect of testDialects(process.env)) {
 
     it('refuses a new version at a stale revision and a version id already taken', async () => {
       const file = await addFile(alice.rootNodeId);
-      const attempt = (revision: number, versionId: string) =>
+      const attempt = (revision: number, versionId: VersionId) =>
         t.db.transaction().execute((trx) =>
           addFileVersion(trx, alice.userId, {
             nodeId: file.id,
@@ -317,7 +318,7 @@ for (const dialect of testDialects(process.env)) {
             now: t.clock.now(),
           }),
         );
-      await expect(attempt(5, randomId())).rejects.toMatchObject({ code: 'REVISION_CONFLICT' });
+      await expect(attempt(5, randomVersionId())).rejects.toMatchObject({ code: 'REVISION_CONFLICT' });
       await expect(attempt(1, file.currentVersion!.id)).rejects.toMatchObject({ code: 'ID_TAKEN' });
     });
 

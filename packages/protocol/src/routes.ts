@@ -66,12 +66,12 @@ export const routes = {
   signupStart: route({
     method: 'POST',
     path: '/auth/signup/start',
-    summary: 'Begin an OPAQUE registration for a new account.',
+    summary: 'Begin an OPAQUE registration for a new account (rate-limited per client address).',
     auth: false,
     request: SignupStartRequest,
     response: SignupStartResponse,
     status: 200,
-    errors: ['EMAIL_TAKEN'],
+    errors: ['EMAIL_TAKEN', 'RATE_LIMITED'],
   }),
   signupFinish: route({
     method: 'POST',

@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
   loginRateLimitPerEmail: RateLimitSchema.default({ limit: 10, windowSeconds: 15 * 60 }),
   /** Login and recovery attempts per client address. */
   loginRateLimitPerIp: RateLimitSchema.default({ limit: 100, windowSeconds: 15 * 60 }),
+  /** Sign-ups per client address (each one reserves free quota and costs an OPAQUE registration). */
+  signupRateLimitPerIp: RateLimitSchema.default({ limit: 30, windowSeconds: 3600 }),
   /** Trashed nodes are deleted for good this long after they were trashed. */
   trashRetentionSeconds: positiveInt.default(30 * 24 * 3600),
   /** How often main.ts runs the background jobs. */

@@ -36,7 +36,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const { db, dialect } = testDb;
   const clock = new ManualClock(Date.now());
   const blobStore = options.blobStore ?? new MemoryBlobStore();
-  const config = parseConfig({ dataDir: '/nonexistent', ...options.config });
+  // Test files sign up many accounts from one address; the sign-up limit has its own test.
+  const config = parseConfig({
+    dataDir: '/nonexistent',
+    signupRateLimitPerIp: { limit: 1_000_000, windowSeconds: 3600 },
+    ...options.config,
+  });
   const app = await createApp({
     config,
     db,

@@ -169,6 +169,37 @@ for (const dialect of testDialects(process.env)) {
       }
     });
 
+    it('rate-limits sign-ups per client address with 429 and Retry-After', async () => {
+      const limited = await createTestApp({
+        dialect,
+        databaseUrl: process.env.DATABASE_URL,
+        config: { signupRateLimitPerIp: { limit: 2, windowSeconds: 3600 } },
+      });
+      try {
+        const start = (remoteAddress: string) =>
+          limited.app.inject({
+            method: 'POST',
+            url: '/auth/signup/start',
+            remoteAddress,
+            payload: {
+              email: `s${randomId()}@example.com`,
+              registrationRequest: opaque.client.startRegistration({ password: 'pw' }).registrationRequest,
+            },
+          });
+        const codes = [];
+        for (let i = 0; i < 3; i++) codes.push((await start('10.0.0.7')).statusCode);
+        expect(codes).toEqual([200, 200, 429]);
+        const refused = await start('10.0.0.7');
+        expect(refused.json().error.code).toBe('RATE_LIMITED');
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+        expect((await start('10.0.0.8')).statusCode).toBe(200);
+        limited.clock.advance(3600 * 1000);
+        expect((await start('10.0.0.7')).statusCode).toBe(200);
+      } finally {
+        await limited.close();
+      }
+    });
+
     it('lists sessions, marks the current one, and revokes one', async () => {
       const alice = await signUp(t.app);
       const second = AuthResponse.parse((await logIn(t.app, alice.email, alice.password)).json());

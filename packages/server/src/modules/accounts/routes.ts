@@ -32,6 +32,8 @@ import { OpaqueServer, loadOpaqueServerSetup } from './opaque-server.js';
 export interface LoginRateLimiters {
   perEmail: RateLimiter;
   perIp: RateLimiter;
+  /** Sign-ups per client address (default: from config). */
+  signupPerIp?: RateLimiter;
 }
 
 export type AccountRoutesOptions = AppDeps & { metrics: AppMetrics; rateLimiters?: LoginRateLimiters };
@@ -53,6 +55,14 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
     ),
   };
 
+  const signupLimiter =
+    limiters.signupPerIp ??
+    new InMemoryRateLimiter(
+      config.signupRateLimitPerIp.limit,
+      config.signupRateLimitPerIp.windowSeconds,
+      clock,
+    );
+
   /** Counts an attempt against the e-mail address and the client address; 429 if either is spent. */
   async function limitAttempt(request: FastifyRequest, email: string): Promise<void> {
     const [byEmail, byIp] = await Promise.all([
@@ -70,6 +80,12 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
 
   app.post('/auth/signup/start', async (request): Promise<SignupStartResponse> => {
     const body = parseWith(SignupStartRequest, request.body);
+    const decision = await signupLimiter.consume(`signup-ip:${request.ip}`);
+    if (!decision.allowed) {
+      throw new AppError('RATE_LIMITED', 'too many sign-ups from this address; try again later', {
+        retryAfterSeconds: decision.retryAfterSeconds,
+      });
+    }
     return { registrationResponse: await accounts.signupStart(ctx, body.email, body.registrationRequest) };
   });
 

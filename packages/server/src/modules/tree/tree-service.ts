@@ -313,6 +313,28 @@ export async function createFolder(
   });
 }
 
+/** Records one version of file `nodeId` whose ciphertext is already durable at `input.blobKey`. */
+async function insertVersion(
+  trx: Db,
+  userId: string,
+  nodeId: string,
+  input: { version: NewVersion; blobKey: string; sizeBytes: number; now: number },
+): Promise<void> {
+  await trx
+    .insertInto('versions')
+    .values({
+      id: input.version.id,
+      node_id: nodeId,
+      user_id: userId,
+      wrapped_key: input.version.wrappedKey,
+      encrypted_attrs: input.version.encryptedAttrs,
+      size_bytes: input.sizeBytes,
+      blob_key: input.blobKey,
+      created_at: input.now,
+    })
+    .execute();
+}
+
 export interface NewFileNode {
   node: { id: string; parentId: string; wrappedKey: string; encryptedAttrs: string; nameHash: string };
   version: NewVersion;
@@ -356,19 +378,7 @@ export async function createFileNode(trx: Db, userId: string, input: NewFileNode
         updated_at: now,
       })
       .execute();
-    await trx
-      .insertInto('versions')
-      .values({
-        id: version.id,
-        node_id: node.id,
-        user_id: userId,
-        wrapped_key: version.wrappedKey,
-        encrypted_attrs: version.encryptedAttrs,
-        size_bytes: input.sizeBytes,
-        blob_key: input.blobKey,
-        created_at: now,
-      })
-      .execute();
+    await insertVersion(trx, userId, node.id, input);
   } catch (error) {
     rethrowUnique(error);
   }
@@ -399,19 +409,7 @@ export async function addFileVersion(trx: Db, userId: string, input: NewFileVers
   checkRevision(row, input.revision);
   await assertVersionIdFree(trx, input.version.id);
   try {
-    await trx
-      .insertInto('versions')
-      .values({
-        id: input.version.id,
-        node_id: row.id,
-        user_id: userId,
-        wrapped_key: input.version.wrappedKey,
-        encrypted_attrs: input.version.encryptedAttrs,
-        size_bytes: input.sizeBytes,
-        blob_key: input.blobKey,
-        created_at: input.now,
-      })
-      .execute();
+    await insertVersion(trx, userId, row.id, input);
   } catch (error) {
     rethrowUnique(error);
   }

@@ -30,7 +30,7 @@ import {
 import { ApiError } from './api-error.js';
 import { HttpClient, type FetchLike } from './http-client.js';
 import { HoardSession } from './hoard-session.js';
-import { schemas } from './protocol-adapter.js';
+import { schemas, type Account } from './protocol-adapter.js';
 
 export interface HoardClientOptions {
   /** Base URL of the Hoard server, e.g. `http://localhost:8080`. */
@@ -86,6 +86,30 @@ export class HoardClient {
 
   #session(http: HttpClient, init: ConstructorParameters<typeof HoardSession>[1]): HoardSession {
     return new HoardSession(http, init, this.#options.content ?? {}, this.serverUrl);
+  }
+
+  /**
+   * After a login or a recovery: authenticates `http` with the new session, reads the account
+   * (which must be `userId`'s), and opens the session with the master key `masterKeyOf` yields.
+   */
+  async #openAccountSession(
+    http: HttpClient,
+    userId: string,
+    session: { token: string; id: string; expiresAt: string; secret: string },
+    masterKeyOf: (account: Account) => Promise<Uint8Array>,
+  ): Promise<HoardSession> {
+    http.token = session.token;
+    const { account } = await http.json('GET', '/account', schemas.accountResponse);
+    if (account.userId !== userId) throw new ApiError('INTERNAL', 500, 'the server mixed up accounts');
+    return this.#session(http, {
+      userId: account.userId,
+      email: account.email,
+      rootNodeId: account.rootNodeId,
+      masterKey: await masterKeyOf(account),
+      sessionId: session.id,
+      expiresAt: session.expiresAt,
+      secret: session.secret,
+    });
   }
 
   /**
@@ -180,24 +204,14 @@ export class HoardClient {
     const result = await http.json('POST', '/auth/login/finish', schemas.loginFinishResponse, {
       json: { loginId, finishLoginRequest: finish.finishLoginRequest },
     });
-    http.token = result.session.token;
-    const { account } = await http.json('GET', '/account', schemas.accountResponse);
-    if (account.userId !== result.userId) throw new ApiError('INTERNAL', 500, 'the server mixed up accounts');
-    const masterKey = await unwrapKey(
-      await masterKeyWrappingKey(finish.exportKey),
-      fromB64u(account.keys.wrappedMasterKey),
-      'master-key',
-      account.userId,
+    return this.#openAccountSession(http, result.userId, result.session, async (account) =>
+      unwrapKey(
+        await masterKeyWrappingKey(finish.exportKey),
+        fromB64u(account.keys.wrappedMasterKey),
+        'master-key',
+        account.userId,
+      ),
     );
-    return this.#session(http, {
-      userId: account.userId,
-      email: account.email,
-      rootNodeId: account.rootNodeId,
-      masterKey,
-      sessionId: result.session.id,
-      expiresAt: result.session.expiresAt,
-      secret: result.session.secret,
-    });
   }
 
   /**
@@ -264,18 +278,6 @@ export class HoardClient {
         wrappedMasterKey,
       },
     });
-    http.token = result.session.token;
-    const { account } = await http.json('GET', '/account', schemas.accountResponse);
-    if (account.userId !== started.userId)
-      throw new ApiError('INTERNAL', 500, 'the server mixed up accounts');
-    return this.#session(http, {
-      userId: account.userId,
-      email: account.email,
-      rootNodeId: account.rootNodeId,
-      masterKey,
-      sessionId: result.session.id,
-      expiresAt: result.session.expiresAt,
-      secret: result.session.secret,
-    });
+    return this.#openAccountSession(http, started.userId, result.session, () => Promise.resolve(masterKey));
   }
 }

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // `hoard-server [--data DIR] [--port N] [--host H]`: the only place that reads the environment and
 // the command line. Starts the server; on SIGTERM/SIGINT drains in-flight requests and exits.
+// `hoard-server admin <command> ...` runs one operator command instead (admin/).
+import { adminUsage, runAdmin } from './admin/run-admin.js';
 import { configFromEnvironment, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 
 const USAGE = `usage: hoard-server [--data DIR] [--port N] [--host H]
+       hoard-server admin <command> [--data DIR]   (operator commands; \`hoard-server admin\` lists them)
 
   --data DIR   data directory: SQLite file and blobs (env HOARD_DATA_DIR, default ./data)
   --port N     TCP port (env HOARD_PORT, default 8080)
@@ -18,8 +21,45 @@ HOARD_TRUST_PROXY (true behind a trusted reverse proxy).`;
 /** How long a drain may take before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 30_000;
 
+/** Splits `--data DIR` / `--data=DIR` (a server setting) from an admin command's own arguments. */
+function splitDataFlag(args: readonly string[]): { serverArgs: string[]; commandArgs: string[] } {
+  const serverArgs: string[] = [];
+  const commandArgs: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--data' && i + 1 < args.length) serverArgs.push(arg, args[++i] ?? '');
+    else if (arg.startsWith('--data=')) serverArgs.push(arg);
+    else commandArgs.push(arg);
+  }
+  return { serverArgs, commandArgs };
+}
+
+async function admin(args: readonly string[]): Promise<void> {
+  if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
+    console.log(adminUsage());
+    return;
+  }
+  const { serverArgs, commandArgs } = splitDataFlag(args);
+  let config: Config;
+  try {
+    config = configFromEnvironment(process.env, serverArgs);
+  } catch (error) {
+    console.error(`hoard-server: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  const code = await runAdmin(config, commandArgs, {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+  });
+  process.exitCode = code;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args[0] === 'admin') {
+    await admin(args.slice(1));
+    return;
+  }
   if (args.includes('--help') || args.includes('-h')) {
     console.log(USAGE);
     return;

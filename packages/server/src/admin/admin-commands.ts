@@ -1,0 +1,5 @@
+// Every `hoard-server admin` command. A module adds its commands here, from its own folder.
+import type { AdminCommand } from './admin-command.js';
+import { usersCommand } from './user-commands.js';
+
+export const adminCommands: readonly AdminCommand[] = [usersCommand];

@@ -16,7 +16,8 @@ const USAGE = `usage: hoard-server [--data DIR] [--port N] [--host H]
 
 Environment: DATABASE_URL (postgres://...; default SQLite in DIR), HOARD_FREE_QUOTA_BYTES
 (default 100000000000), HOARD_LOG_LEVEL (default info), HOARD_JOB_INTERVAL_SECONDS (default 60),
-HOARD_TRUST_PROXY (true behind a trusted reverse proxy).`;
+HOARD_TRUST_PROXY (true behind a trusted reverse proxy), HOARD_OPAQUE_SERVER_SETUP (keeps the OPAQUE
+key material out of the database; see \`hoard-server admin opaque-setup\`).`;
 
 /** How long a drain may take before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 30_000;

@@ -40,7 +40,7 @@ export type AccountRoutesOptions = AppDeps & { metrics: AppMetrics; rateLimiters
 
 export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (app, options) => {
   const { db, config, clock, blobStore, metrics } = options;
-  const opaque = new OpaqueServer(await loadOpaqueServerSetup(db, clock.now()));
+  const opaque = new OpaqueServer(await loadOpaqueServerSetup(db, clock.now(), config.opaqueServerSetup));
   const ctx: accounts.AccountsContext = { db, config, opaque };
   const limiters: LoginRateLimiters = options.rateLimiters ?? {
     perEmail: new InMemoryRateLimiter(

@@ -73,3 +73,13 @@ export {
   encryptContentStream,
   type ContentStreamOptions,
 } from './content-stream.js';
+export {
+  LINK_PASSWORD_KDF,
+  generateLinkKey,
+  linkKeyCommitment,
+  linkPasswordHash,
+  linkPasswordProof,
+  linkWrappingKey,
+  verifyLinkKeyCommitment,
+  type LinkPasswordKdfOptions,
+} from './link-keys.js';

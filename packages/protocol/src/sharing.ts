@@ -113,3 +113,35 @@ export type ReportLinkRequest = z.infer<typeof ReportLinkRequest>;
 /** The id of a stored report. */
 export const ReportResponse = z.object({ report: z.object({ id: Id, createdAt: Timestamp }) });
 export type ReportResponse = z.infer<typeof ReportResponse>;
+
+/** The section of docs/API.md on fetching a link's ciphertext with plain HTTP (curl). */
+export const linkDownloadGuide: readonly string[] = [
+  '## Downloading from a link with plain HTTP',
+  '',
+  'A link is `https://HOST/l/<linkId>#<linkKey>`. The part after `#` is the key: browsers and `curl`',
+  'never send it, and the server never sees it. Anyone may fetch the ciphertext without an account:',
+  '',
+  '```sh',
+  'LINK=AbCdEfGhIjKlMnOpQrStUv                                      # the 22 characters after /l/',
+  'curl -s https://HOST/links/$LINK/public                         # type, keyCommitment, passwordRequired',
+  'GRANT=$(curl -s -X POST https://HOST/links/$LINK/grants | jq -r .grant.id)   # counts one download',
+  'curl -o file.hoard https://HOST/links/$LINK/grants/$GRANT/content           # file links; -C - resumes',
+  'curl -s https://HOST/links/$LINK/node                            # the node and its key wrapped for the link',
+  '```',
+  '',
+  'Password links need `-H "Hoard-Link-Proof: <proof>"` on `/node`, `/nodes/...` and `/grants` (the',
+  'proof is computed from the link key and the password: docs/FORMAT.md section 14). A grant is valid',
+  'for 24 hours and any number of `Range` requests (so `curl -C -` resumes without counting again);',
+  'content is never served without one, so ranges cannot get around a download cap. Folder links list',
+  'their subtree with `GET /links/$LINK/nodes/<folderId>/children` and read files through',
+  '`/links/$LINK/grants/$GRANT/versions/<versionId>/content`.',
+  '',
+  'To decrypt `file.hoard` (docs/FORMAT.md): decode the fragment (base64url, 32 bytes) as the link key',
+  'and check `HKDF(linkKey, "hoard/v1/link/commitment")` equals `keyCommitment` (otherwise the URL',
+  "was mangled); unwrap the node's `wrappedKey` from `/node` under the link key (purpose",
+  '`link-node-key`, id = the link id, section 2; with a password, under the combined key of section 14);',
+  'unwrap `node.currentVersion.wrappedKey` under the node key (purpose `version-key`, id = version id);',
+  'decrypt the content with that version key as in section 4. Names and sizes are in the encrypted',
+  'attributes (section 3). `hoard get URL` does all of this.',
+  '',
+];

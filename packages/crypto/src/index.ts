@@ -83,3 +83,12 @@ export {
   verifyLinkKeyCommitment,
   type LinkPasswordKdfOptions,
 } from './link-keys.js';
+export {
+  SEALED_SHARE_KEY_SIZE,
+  keyFingerprint,
+  openShareKey,
+  safetyNumber,
+  sealShareKey,
+  type ShareAccess,
+  type ShareContext,
+} from './share-keys.js';

@@ -29,6 +29,13 @@ import {
   linkWrappingKey,
 } from './link-keys.js';
 import { nameHash } from './name-hash.js';
+import {
+  keyFingerprint,
+  safetyNumber,
+  sealShareKeyWithEphemeral,
+  shareInfo,
+  shareSignedMessage,
+} from './share-keys.js';
 
 const vectorsDir = join(import.meta.dirname, '..', '..', '..', 'docs', 'vectors');
 const write = process.env.HOARD_WRITE_VECTORS === '1';
@@ -221,7 +228,53 @@ async function linkVectors() {
   };
 }
 
+async function shareVectors() {
+  const owner = accountKeyPairsFromSecrets(fixed('share owner x25519'), fixed('share owner ed25519'));
+  const member = accountKeyPairsFromSecrets(fixed('share member x25519'), fixed('share member ed25519'));
+  const context = {
+    shareId: fixedId('share'),
+    folderId: fixedId('share folder'),
+    ownerUserId: fixedId('share owner'),
+    memberUserId: fixedId('share member'),
+    access: 'write' as const,
+  };
+  const folderKey = fixed('share folder key');
+  const ekm = fixed('share hpke ephemeral');
+  const { sealed, signature } = await sealShareKeyWithEphemeral(
+    folderKey,
+    context,
+    member.encryption.publicKey,
+    owner.signing.privateKey,
+    ekm,
+  );
+  const keys = (p: typeof owner) => ({
+    encryptionPublicKey: p.encryption.publicKey,
+    signingPublicKey: p.signing.publicKey,
+  });
+  return {
+    description:
+      'Hoard shares: HPKE (RFC 9180 base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM) of a folder key to the member, signed with the owner Ed25519 key; fingerprints and safety number. ekm is the ephemeral key material given to DeriveKeyPair. See docs/FORMAT.md section 15.',
+    context,
+    folderKey: hex(folderKey),
+    ownerSigningPrivateKey: hex(owner.signing.privateKey),
+    ownerSigningPublicKey: hex(owner.signing.publicKey),
+    ownerEncryptionPublicKey: hex(owner.encryption.publicKey),
+    memberEncryptionPrivateKey: hex(member.encryption.privateKey),
+    memberEncryptionPublicKey: hex(member.encryption.publicKey),
+    memberSigningPublicKey: hex(member.signing.publicKey),
+    hpkeInfo: hex(shareInfo(context)),
+    ekm: hex(ekm),
+    sealed: hex(sealed),
+    signedMessage: hex(shareSignedMessage(context, member.encryption.publicKey, sealed)),
+    signature: hex(signature),
+    ownerFingerprint: keyFingerprint(owner.encryption.publicKey, owner.signing.publicKey),
+    memberFingerprint: keyFingerprint(member.encryption.publicKey, member.signing.publicKey),
+    safetyNumber: safetyNumber(keys(owner), keys(member)),
+  };
+}
+
 const files = {
+  'shares.json': shareVectors,
   'links.json': linkVectors,
   'content.json': contentVectors,
   'key-wrap.json': keyWrapVectors,

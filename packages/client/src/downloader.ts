@@ -67,6 +67,8 @@ export class Downloader {
   constructor(
     private readonly http: HttpClient,
     private readonly content: ContentOptions,
+    /** Where a version's ciphertext is read (public links read through a download grant). */
+    private readonly contentPath: (versionId: string) => string = (id) => `/versions/${id}/content`,
   ) {}
 
   /** The plaintext of `version` (or of a range of it) as a stream. */
@@ -81,7 +83,7 @@ export class Downloader {
       throw new RangeError(`invalid range ${start}-${end} of a ${plainBytes}-byte file`);
     }
     const totalBytes = end - start;
-    const path = `/versions/${version.id}/content`;
+    const path = this.contentPath(version.id);
     const headerResponse = await this.http.raw('GET', path, {
       headers: { range: `bytes=0-${HEADER_SIZE - 1}` },
       signal: options.signal,

@@ -8,7 +8,9 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openDatabase, sqlitePathIn, type Dialect } from './db/database.js';
 import { startJobs } from './jobs.js';
+import type { BlobStore } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
+import { S3BlobStore } from './storage/s3-blob-store.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -24,19 +26,36 @@ export async function startServer(
   logger?: FastifyBaseLogger,
   clock: Clock = systemClock,
 ): Promise<RunningServer> {
-  const { db, dialect } = await openDatabase(
-    config.databaseUrl
-      ? {
-          databaseUrl: config.databaseUrl,
-          onPoolError: (error) => logger?.warn({ err: error }, 'idle database connection failed'),
-        }
-      : { sqlitePath: sqlitePathIn(config.dataDir) },
-  );
-  const blobStore = new FsBlobStore({ rootDir: config.dataDir });
+  let opened;
+  try {
+    opened = await openDatabase(
+      config.databaseUrl
+        ? {
+            databaseUrl: config.databaseUrl,
+            onPoolError: (error) => logger?.warn({ err: error }, 'idle database connection failed'),
+          }
+        : { sqlitePath: sqlitePathIn(config.dataDir) },
+    );
+  } catch (error) {
+    const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'the SQLite database';
+    throw new Error(`${where} cannot be opened: ${(error as Error).message}`, { cause: error });
+  }
+  const { db, dialect } = opened;
+  // Fleet mode: blobs in the bucket (created if missing); dataDir then holds no blob.
+  let s3: S3BlobStore | undefined;
+  let blobStore: BlobStore;
   let app: FastifyInstance;
   try {
+    if (config.s3) {
+      s3 = new S3BlobStore(config.s3);
+      await s3.ensureBucket();
+      blobStore = s3;
+    } else {
+      blobStore = new FsBlobStore({ rootDir: config.dataDir });
+    }
     app = await createApp({ config, db, blobStore, clock, ...(logger ? { logger } : {}) });
   } catch (error) {
+    s3?.close();
     await db.destroy();
     throw error;
   }
@@ -50,6 +69,7 @@ export async function startServer(
     await jobs.stop();
     await app.close();
     await db.destroy();
+    s3?.close();
     throw error;
   }
   return {
@@ -60,6 +80,7 @@ export async function startServer(
       await app.close();
       await jobs.stop();
       await db.destroy();
+      s3?.close();
     },
   };
 }

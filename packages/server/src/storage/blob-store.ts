@@ -29,6 +29,10 @@ export interface ByteRange {
 /** An unfinished multipart write, as listUnfinished reports it. */
 export interface UnfinishedBlob {
   key: string;
+  /**
+   * A handle that aborts it. Not necessarily the one createMultipart returned (an S3 store cannot
+   * list an upload's size): callers match unfinished writes to their records by key.
+   */
   handle: string;
   /** How long ago the write began or last received bytes, by the store's own clock. */
   ageMs: number;

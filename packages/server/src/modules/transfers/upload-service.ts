@@ -443,7 +443,10 @@ export async function expireUploads(deps: TransferDeps, now: number): Promise<nu
   return expired;
 }
 
-/** Aborts unfinished writes older than the grace period that no upload row names. */
+/**
+ * Aborts unfinished writes older than the grace period that no upload row names (by blob key: every
+ * upload has a key of its own, and a store may list a handle other than the one it gave).
+ */
 async function abortOrphanedWrites(deps: TransferDeps): Promise<void> {
   const { db, blobStore } = deps;
   if (!blobStore.listUnfinished) return;
@@ -454,7 +457,6 @@ async function abortOrphanedWrites(deps: TransferDeps): Promise<void> {
       .selectFrom('uploads')
       .select('id')
       .where('blob_key', '=', unfinished.key)
-      .where('store_handle', '=', unfinished.handle)
       .executeTakeFirst();
     if (!named) await blobStore.abortMultipart(unfinished.key, unfinished.handle);
   }

@@ -73,3 +73,4 @@ export {
   encryptContentStream,
   type ContentStreamOptions,
 } from './content-stream.js';
+export { partDigests } from './transfer-digests.js';

@@ -10,6 +10,8 @@ import { openDatabase, sqlitePathIn, type Dialect } from './db/database.js';
 import { startJobs } from './jobs.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
+import { RedisSharedState } from './shared-state/redis-shared-state.js';
+import type { SharedState } from './shared-state/shared-state.js';
 import { S3BlobStore } from './storage/s3-blob-store.js';
 
 export interface RunningServer {
@@ -45,6 +47,9 @@ export async function startServer(
   let s3: S3BlobStore | undefined;
   let blobStore: BlobStore;
   let app: FastifyInstance;
+  // Several servers: rate limits and part locks in Redis. Redis down at start is no reason to stay
+  // down: login limits refuse until it answers, the rest works ([Note: Redis down]).
+  let shared: SharedState | undefined;
   try {
     if (config.s3) {
       s3 = new S3BlobStore(config.s3);
@@ -53,9 +58,31 @@ export async function startServer(
     } else {
       blobStore = new FsBlobStore({ rootDir: config.dataDir });
     }
-    app = await createApp({ config, db, blobStore, clock, ...(logger ? { logger } : {}) });
+    if (config.redisUrl) {
+      let warned = false;
+      const redis = new RedisSharedState({
+        url: config.redisUrl,
+        clock,
+        onError: (error) => {
+          if (warned) return;
+          warned = true;
+          logger?.warn({ err: error }, 'Redis is unreachable: login limits refuse until it answers');
+        },
+      });
+      if (!(await redis.ready(3000))) logger?.warn('Redis did not answer at start');
+      shared = redis;
+    }
+    app = await createApp({
+      config,
+      db,
+      blobStore,
+      clock,
+      ...(shared ? { shared } : {}),
+      ...(logger ? { logger } : {}),
+    });
   } catch (error) {
     s3?.close();
+    await shared?.close();
     await db.destroy();
     throw error;
   }
@@ -70,6 +97,7 @@ export async function startServer(
     await app.close();
     await db.destroy();
     s3?.close();
+    await shared?.close();
     throw error;
   }
   return {
@@ -81,6 +109,7 @@ export async function startServer(
       await jobs.stop();
       await db.destroy();
       s3?.close();
+      await shared?.close();
     },
   };
 }

@@ -36,7 +36,10 @@ import {
   isBlobKey,
   PartSizeMismatchError,
   type BlobStore,
+  type BucketPart,
   type ByteRange,
+  type DirectTransferStore,
+  type PresignedRequest,
   type StoredPart,
   type UnfinishedBlob,
 } from './blob-store.js';
@@ -51,21 +54,6 @@ export interface S3Settings {
   forcePathStyle: boolean;
   /** Prefix of every object key (default `blobs/`); tests give each store its own. */
   keyPrefix?: string;
-}
-
-/** A part as the bucket holds it (ListParts). */
-export interface BucketPart {
-  partNumber: number;
-  sizeBytes: number;
-  /** The ETag without quotes: for a plain (non-KMS) part, the MD5 of its bytes in hex. */
-  etag: string;
-}
-
-/** A presigned request: the client sends it as given, with these headers. */
-export interface PresignedRequest {
-  url: string;
-  method: 'GET' | 'PUT';
-  headers: Record<string, string>;
 }
 
 /**
@@ -133,7 +121,7 @@ class ExactPart extends Transform {
   }
 }
 
-export class S3BlobStore implements BlobStore {
+export class S3BlobStore implements BlobStore, DirectTransferStore {
   readonly client: S3Client;
   readonly bucket: string;
   readonly #prefix: string;
@@ -305,6 +293,9 @@ export class S3BlobStore implements BlobStore {
       const bucketPart = byNumber.get(p.partNumber);
       if (bucketPart?.sizeBytes !== p.sizeBytes) {
         throw new IncompleteBlobError(`part ${p.partNumber} is missing or has another size in the bucket`);
+      }
+      if (p.md5Hex !== undefined && bucketPart.etag !== p.md5Hex) {
+        throw new IncompleteBlobError(`part ${p.partNumber} in the bucket holds other bytes than announced`);
       }
       chosen.push({ PartNumber: p.partNumber, ETag: `"${bucketPart.etag}"` });
     }

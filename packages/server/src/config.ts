@@ -78,6 +78,8 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL')
     .optional(),
+  /** Prefix of every Redis key, so that several deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: z.string().min(1).max(100).default('hoard:'),
 });
 
 /** The validated, frozen configuration. */
@@ -128,6 +130,7 @@ export function configFromEnvironment(
   set('jobIntervalSeconds', env.HOARD_JOB_INTERVAL_SECONDS);
   if (env.HOARD_TRUST_PROXY !== undefined) input.trustProxy = env.HOARD_TRUST_PROXY === 'true';
   set('redisUrl', env.REDIS_URL);
+  set('redisKeyPrefix', env.HOARD_REDIS_KEY_PREFIX);
   set('s3Transfers', env.HOARD_S3_TRANSFERS);
   set('presignTtlSeconds', env.HOARD_PRESIGN_TTL_SECONDS);
   const s3Input = s3FromEnvironment(env);

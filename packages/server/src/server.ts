@@ -62,6 +62,7 @@ export async function startServer(
       let warned = false;
       const redis = new RedisSharedState({
         url: config.redisUrl,
+        keyPrefix: config.redisKeyPrefix,
         clock,
         onError: (error) => {
           if (warned) return;

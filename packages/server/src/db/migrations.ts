@@ -198,11 +198,27 @@ const sharing: Migration = {
   },
 };
 
+/** Fleet: parts announced before a client sends them straight to the object store. */
+const fleet: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('upload_part_claims')
+      .addColumn('upload_id', 'text', (c) => c.notNull().references('uploads.id').onDelete('cascade'))
+      .addColumn('part_number', 'integer', (c) => c.notNull())
+      .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+      .addColumn('sha256_hex', 'text', (c) => c.notNull())
+      .addColumn('md5_hex', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('upload_part_claims_pk', ['upload_id', 'part_number'])
+      .execute();
+  },
+};
+
 /** Every migration, in order. Never edit a released one: add the next. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_versions_user_id': versionsByUser,
   '0003_sharing': sharing,
+  '0004_fleet': fleet,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

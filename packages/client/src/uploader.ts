@@ -192,9 +192,11 @@ class RecordWriter {
 export class Uploader {
   constructor(
     private readonly http: HttpClient,
-    private readonly tree: Tree,
+    private readonly tree: Pick<Tree, 'findChild' | 'open'>,
     private readonly masterKey: Uint8Array,
     private readonly content: ContentOptions,
+    /** Prefix of the upload routes: '' for the account's own tree, `/shares/<id>` in a shared folder. */
+    private readonly prefix = '',
   ) {}
 
   /** Uploads `source` as `options.name` into `parent`; see UploadOptions for resume. */
@@ -214,7 +216,7 @@ export class Uploader {
       const versionKey = randomKey();
       const versionId = randomId();
       const salt = newContentSalt();
-      const { upload } = await this.http.json('POST', '/uploads', schemas.uploadResponse, {
+      const { upload } = await this.http.json('POST', `${this.prefix}/uploads`, schemas.uploadResponse, {
         json: { sizeBytes: cipherBytes },
       });
       checkUpload(upload, cipherBytes);
@@ -272,10 +274,15 @@ export class Uploader {
         batchBuffers.give(scratch);
         await withRetry(
           () =>
-            this.http.json('PUT', `/uploads/${upload.id}/parts/${partNumber}`, schemas.partResponse, {
-              body: bytes,
-              signal: options.signal,
-            }),
+            this.http.json(
+              'PUT',
+              `${this.prefix}/uploads/${upload.id}/parts/${partNumber}`,
+              schemas.partResponse,
+              {
+                body: bytes,
+                signal: options.signal,
+              },
+            ),
           retry,
         );
         doneBytes += bytes.length;
@@ -361,7 +368,7 @@ export class Uploader {
       options.onRestart?.(reason);
       if (dropUpload) {
         try {
-          await this.http.empty('DELETE', `/uploads/${record.uploadId}`);
+          await this.http.empty('DELETE', `${this.prefix}/uploads/${record.uploadId}`);
         } catch {
           // already gone or expired: nothing to release
         }
@@ -379,7 +386,11 @@ export class Uploader {
     }
     let upload: Upload;
     try {
-      ({ upload } = await this.http.json('GET', `/uploads/${record.uploadId}`, schemas.uploadResponse));
+      ({ upload } = await this.http.json(
+        'GET',
+        `${this.prefix}/uploads/${record.uploadId}`,
+        schemas.uploadResponse,
+      ));
       checkUpload(upload, cipherBytes);
     } catch (error) {
       if (error instanceof ApiError && (error.status === 404 || error.status === 410)) {
@@ -437,7 +448,7 @@ export class Uploader {
           }
           const { node } = await withRetry(
             async () =>
-              this.http.json('POST', `/uploads/${uploadId}/complete`, schemas.nodeResponse, {
+              this.http.json('POST', `${this.prefix}/uploads/${uploadId}/complete`, schemas.nodeResponse, {
                 json: {
                   kind: 'new-version',
                   nodeId: existing.id,
@@ -459,7 +470,7 @@ export class Uploader {
         const nodeId = record.nodeId;
         const { node } = await withRetry(
           async () =>
-            this.http.json('POST', `/uploads/${uploadId}/complete`, schemas.nodeResponse, {
+            this.http.json('POST', `${this.prefix}/uploads/${uploadId}/complete`, schemas.nodeResponse, {
               json: {
                 kind: 'new-file',
                 node: {

@@ -63,11 +63,16 @@ const BATCH_CHUNKS = 64;
 /** Decrypted batches (1 MiB each) buffered ahead of the consumer. */
 const READ_AHEAD_BATCHES = 4;
 
+/** Where an account reads its own versions' ciphertext. */
+const ownContentPath = (versionId: string): string => `/versions/${versionId}/content`;
+
 /** Reads a version's content for one account. */
 export class Downloader {
   constructor(
     private readonly http: HttpClient,
     private readonly content: ContentOptions,
+    /** Where a version's ciphertext is read (public links read through a download grant). */
+    private readonly contentPath: (versionId: string) => string = ownContentPath,
   ) {}
 
   /** The plaintext of `version` (or of a range of it) as a stream. */
@@ -82,10 +87,12 @@ export class Downloader {
       throw new RangeError(`invalid range ${start}-${end} of a ${plainBytes}-byte file`);
     }
     const totalBytes = end - start;
-    const path = `/versions/${version.id}/content`;
+    const path = this.contentPath(version.id);
     // In a fleet the bytes come straight from the object store, through a presigned URL the
     // server hands out (null: from the server itself). A refused URL (expired) is asked for again.
-    let location: { url: string; headers: Record<string, string> } | null | undefined;
+    // Public links read through their download grant, from the server.
+    let location: { url: string; headers: Record<string, string> } | null | undefined =
+      this.contentPath === ownContentPath ? undefined : null;
     const getRange = async (range: string): Promise<Response> => {
       for (let attempt = 1; ; attempt++) {
         if (location === undefined) {

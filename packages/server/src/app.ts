@@ -10,6 +10,7 @@ import { AppError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { addReadOnlyGuard } from './migrate/read-only.js';
 import { accountRoutes } from './modules/accounts/routes.js';
+import { sharingRoutes } from './modules/sharing/routes.js';
 import { transferRoutes } from './modules/transfers/routes.js';
 import { treeRoutes } from './modules/tree/routes.js';
 
@@ -177,5 +178,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes, { ...deps, metrics });
   await app.register(treeRoutes, deps);
   await app.register(transferRoutes, deps);
+  await app.register(sharingRoutes, deps);
   return app;
 }

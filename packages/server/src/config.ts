@@ -57,6 +57,11 @@ export const ConfigSchema = z.object({
   trashRetentionSeconds: positiveInt.default(30 * 24 * 3600),
   /** How often main.ts runs the background jobs. */
   jobIntervalSeconds: positiveInt.default(60),
+  /**
+   * The OPAQUE server setup (base64url, from `hoard-server admin opaque-setup`). Absent: it is made
+   * once and kept in the database, so a database dump allows offline guessing against the records.
+   */
+  opaqueServerSetup: z.string().min(1).optional(),
   /** Honour X-Forwarded-For (only behind a trusted reverse proxy). */
   trustProxy: z.boolean().default(false),
   /** Blobs in an S3-compatible bucket instead of dataDir/blobs (fleet mode). */
@@ -128,6 +133,7 @@ export function configFromEnvironment(
   set('freeQuotaBytes', env.HOARD_FREE_QUOTA_BYTES);
   set('logLevel', env.HOARD_LOG_LEVEL);
   set('jobIntervalSeconds', env.HOARD_JOB_INTERVAL_SECONDS);
+  set('opaqueServerSetup', env.HOARD_OPAQUE_SERVER_SETUP);
   if (env.HOARD_TRUST_PROXY !== undefined) input.trustProxy = env.HOARD_TRUST_PROXY === 'true';
   set('redisUrl', env.REDIS_URL);
   set('redisKeyPrefix', env.HOARD_REDIS_KEY_PREFIX);

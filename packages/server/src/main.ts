@@ -18,7 +18,8 @@ const USAGE = `usage: hoard-server [--data DIR] [--port N] [--host H]
 
 Environment: DATABASE_URL (postgres://...; default SQLite in DIR), HOARD_FREE_QUOTA_BYTES
 (default 100000000000), HOARD_LOG_LEVEL (default info), HOARD_JOB_INTERVAL_SECONDS (default 60),
-HOARD_TRUST_PROXY (true behind a trusted reverse proxy).
+HOARD_TRUST_PROXY (true behind a trusted reverse proxy), HOARD_OPAQUE_SERVER_SETUP (keeps the OPAQUE
+key material out of the database; see \`hoard-server admin opaque-setup\`).
 Fleet mode (docs/OPERATIONS.md): HOARD_S3_ENDPOINT, HOARD_S3_BUCKET, HOARD_S3_ACCESS_KEY_ID,
 HOARD_S3_SECRET_ACCESS_KEY, HOARD_S3_REGION (default us-east-1), HOARD_S3_FORCE_PATH_STYLE (default
 true) put blobs in an S3 bucket (DIR then holds no blob); HOARD_S3_TRANSFERS direct|proxy (default

@@ -41,7 +41,7 @@ export type AccountRoutesOptions = AppDeps & { metrics: AppMetrics; rateLimiters
 
 export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (app, options) => {
   const { db, config, clock, blobStore, metrics } = options;
-  const opaque = new OpaqueServer(await loadOpaqueServerSetup(db, clock.now()));
+  const opaque = new OpaqueServer(await loadOpaqueServerSetup(db, clock.now(), config.opaqueServerSetup));
   const ctx: accounts.AccountsContext = { db, config, opaque };
   // Shared by every server in a fleet; login limits refuse while the shared store is down.
   const shared = options.shared ?? new InProcessSharedState(clock);

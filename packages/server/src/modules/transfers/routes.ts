@@ -32,7 +32,8 @@ function contentLengthOf(request: FastifyRequest): number | undefined {
   return header !== undefined && DECIMAL.test(header) ? Number(header) : undefined;
 }
 
-async function sendContent(
+/** Sends a version's ciphertext with a single HTTP Range, ETag and If-Range (links reuse it). */
+export async function sendContent(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: AppDeps,

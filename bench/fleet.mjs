@@ -8,7 +8,7 @@
 //   4. --ranges concurrent range downloads (default 1,000) through one proxy server: errors, RSS
 // Raw protocol from this process (no encryption: the client's AES cost is measured by `transfer`).
 // Options: --size-mib N (per throughput run, default 256), --duration S (autocannon, default 5),
-// --folder-nodes N, --ranges N.
+// --folder-nodes N, --ranges N, --only 1,2,3 (sections; 3 includes 4).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,8 +26,12 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     'folder-nodes': { type: 'string', default: '100000' },
     ranges: { type: 'string', default: '1000' },
+    only: { type: 'string' },
   },
 });
+/** `--only 1,3` runs those sections only. */
+const only = values.only ? new Set(values.only.split(',')) : undefined;
+const runs = (section) => !only || only.has(section);
 const sizeMiB = Number(values['size-mib']);
 const duration = Number(values.duration);
 const folderNodes = Number(values['folder-nodes']);
@@ -447,12 +451,22 @@ async function bigFolderAndRanges() {
   );
   await pgRun(databaseUrl, 'ANALYZE nodes');
   const times = [];
+  const serverTimes = [];
   let count = 0;
+  /** The server's own time for the listing route (its request-duration histogram), in ms. */
+  const serverSeconds = async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const m =
+      /http_request_duration_seconds_sum\{[^}]*route="\/nodes\/:id\/children"[^}]*\} ([\d.e+-]+)/.exec(text);
+    return m ? Number(m[1]) : 0;
+  };
   for (let i = 0; i < 3; i++) {
+    const before = await serverSeconds();
     const started = performance.now();
     const answer = await call(server.url, 'GET', `/nodes/${folder}/children`, account.token);
     times.push(performance.now() - started);
-    count = (answer.nodes ?? answer.children ?? []).length;
+    serverTimes.push((await serverSeconds()) - before);
+    count = answer.nodes.length;
   }
 
   const fileBytes = 32 * MiB;
@@ -479,7 +493,7 @@ async function bigFolderAndRanges() {
   const hwm = rssMiB(server.pid);
   await server.stop();
   return {
-    listing: `${count} nodes: ${times.map((t) => t.toFixed(0)).join(' / ')} ms (3 runs, loopback round trip)`,
+    listing: `${count} nodes: server ${serverTimes.map((t) => (t * 1000).toFixed(0)).join(' / ')} ms, round trip with JSON parse ${times.map((t) => t.toFixed(0)).join(' / ')} ms (3 runs)`,
     ranges: `${rangeCount} concurrent 256 KiB ranges: ${failed.length} errors${failed[0] ? ` (${failed[0].reason})` : ''}, ${rangesMs.toFixed(0)} ms in all, ${mbps(rangeCount * window, rangesMs)} MB/s`,
     rss: `server RSS ${rssBefore.toFixed(0)} MiB before, ${peak.toFixed(0)} MiB peak under the ranges, VmHWM ${hwm.toFixed(0)} MiB`,
   };
@@ -491,27 +505,31 @@ try {
   console.log(
     `fleet bench: ${sizeMiB} MiB per throughput run (8 files in parallel), S3 ${process.env.S3_ENDPOINT}, ${adminUrl.replace(/\/\/[^@]*@/, '//')}`,
   );
-  console.log('\n1. throughput (MB/s), PostgreSQL + Ceph RGW + Redis');
-  for (const transfers of ['direct', 'proxy']) {
+  if (runs('1')) console.log('\n1. throughput (MB/s), PostgreSQL + Ceph RGW + Redis');
+  for (const transfers of runs('1') ? ['direct', 'proxy'] : []) {
     const one = await throughput(1, transfers);
     const two = await throughput(2, transfers);
     console.log(
       `  ${transfers.padEnd(6)}  1 server: up ${one.up}, down ${one.down} (RSS ${one.rss} MiB)   2 servers: up ${two.up}, down ${two.down} (RSS ${two.rss} MiB)   2/1: up ${(two.up / one.up).toFixed(2)}x, down ${(two.down / one.down).toFixed(2)}x`,
     );
   }
-  console.log(`\n2. metadata ops/s (autocannon, 16 connections, ${duration} s each)`);
-  for (const [label, env] of [
-    ['SQLite', {}],
-    ['PostgreSQL', { DATABASE_URL: await newDatabase() }],
-  ]) {
+  if (runs('2')) console.log(`\n2. metadata ops/s (autocannon, 16 connections, ${duration} s each)`);
+  for (const [label, env] of !runs('2')
+    ? []
+    : [
+        ['SQLite', {}],
+        ['PostgreSQL', { DATABASE_URL: await newDatabase() }],
+      ]) {
     const m = await metadata(label, env);
     console.log(
       `  ${label.padEnd(10)}  list(100): ${m.list}; mkdir: ${m.mkdir}; move: ${m.move}; RSS ${m.rss} MiB`,
     );
   }
-  console.log('\n3./4. one big folder and concurrent ranges (PostgreSQL + Ceph RGW, proxy transfers)');
-  const big = await bigFolderAndRanges();
-  console.log(`  listing ${big.listing}\n  ${big.ranges}\n  ${big.rss}`);
+  if (runs('3')) {
+    console.log('\n3./4. one big folder and concurrent ranges (PostgreSQL + Ceph RGW, proxy transfers)');
+    const big = await bigFolderAndRanges();
+    console.log(`  listing ${big.listing}\n  ${big.ranges}\n  ${big.rss}`);
+  }
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   if (cephDir) execFileSync(cephTool, ['down', cephDir]);

@@ -35,7 +35,8 @@ export function describeError(error: unknown): string {
         message = `too many attempts; try again in ${error.retryAfterSeconds ?? 60} seconds`;
         break;
       case 'QUOTA_EXCEEDED':
-        message = 'not enough space left (see `hoard quota`)';
+        message =
+          'not enough space left: free some, or buy a plan (`hoard plans`, `hoard upgrade PLAN`; see `hoard quota`)';
         break;
       default:
         message = `${error.message} (${error.code})`;

@@ -46,7 +46,7 @@ describe('error table', () => {
     expect(statusOf('REVISION_CONFLICT')).toBe(409);
     expect(statusOf('RATE_LIMITED')).toBe(429);
     expect(statusOf('PAYLOAD_TOO_LARGE')).toBe(413);
-    expect(Object.keys(errorCodes)).toHaveLength(31);
+    expect(Object.keys(errorCodes)).toHaveLength(34);
   });
 
   it('recognises codes and parses error bodies with unknown future codes', () => {

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/schema.js';
+import type { PaymentProvider } from './modules/payments/payment-provider.js';
 import type { BlobStore } from './storage/blob-store.js';
 
 export interface AppDeps {
@@ -10,6 +11,8 @@ export interface AppDeps {
   db: Db;
   blobStore: BlobStore;
   clock: Clock;
+  /** BTCPay or the watch-only receiver; absent means no invoices (plans are still listed). */
+  paymentProvider?: PaymentProvider | undefined;
   /** A pino logger; absent means no logging (tests). */
   logger?: FastifyBaseLogger;
 }

@@ -3,6 +3,11 @@
 // them to configFromEnvironment, which parses them here.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import {
+  checkPaymentsConfig,
+  PaymentsConfigShape,
+  paymentsConfigFromEnvironment,
+} from './modules/payments/payments-config.js';
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -44,6 +49,7 @@ export const ConfigSchema = z.object({
   jobIntervalSeconds: positiveInt.default(60),
   /** Honour X-Forwarded-For (only behind a trusted reverse proxy). */
   trustProxy: z.boolean().default(false),
+  ...PaymentsConfigShape,
 });
 
 /** The validated, frozen configuration. */
@@ -57,6 +63,10 @@ export function parseConfig(input: ConfigInput): Config {
   if (!result.success) {
     const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
     throw new Error(`invalid configuration:\n${problems.join('\n')}`);
+  }
+  const paymentProblems = checkPaymentsConfig(result.data);
+  if (paymentProblems.length > 0) {
+    throw new Error(`invalid configuration:\n${paymentProblems.map((p) => `  payments: ${p}`).join('\n')}`);
   }
   return Object.freeze(result.data);
 }
@@ -93,5 +103,6 @@ export function configFromEnvironment(
   set('logLevel', env.HOARD_LOG_LEVEL);
   set('jobIntervalSeconds', env.HOARD_JOB_INTERVAL_SECONDS);
   if (env.HOARD_TRUST_PROXY !== undefined) input.trustProxy = env.HOARD_TRUST_PROXY === 'true';
+  Object.assign(input, paymentsConfigFromEnvironment(env));
   return parseConfig(input);
 }

@@ -4,6 +4,7 @@
 // safe to run on several servers at once.
 import type { AppDeps } from './app-deps.js';
 import { deleteExpiredPending } from './modules/accounts/accounts-service.js';
+import { runPaymentJobs } from './modules/payments/payment-jobs.js';
 import { collectBlobGarbage } from './modules/transfers/blob-garbage.js';
 import { expireUploads } from './modules/transfers/upload-service.js';
 import { purgeTrash } from './modules/tree/tree-service.js';
@@ -14,6 +15,9 @@ export interface JobReport {
   purgedTrashNodes: number;
   expiredUploads: number;
   collectedBlobs: number;
+  /** Plans that lapsed back to the free quota, and invoices that expired. */
+  lapsedPlans: number;
+  expiredInvoices: number;
 }
 
 /** Purges every trashed subtree whose retention is over; returns how many trash tops went. */
@@ -34,7 +38,8 @@ export async function runJobs(deps: JobDeps): Promise<JobReport> {
   const expiredUploads = await expireUploads(deps, deps.clock.now());
   await deleteExpiredPending(deps.db, deps.clock.now());
   const collectedBlobs = await collectBlobGarbage(deps, deps.clock.now());
-  return { purgedTrashNodes, expiredUploads, collectedBlobs };
+  const { lapsedPlans, expiredInvoices } = await runPaymentJobs(deps);
+  return { purgedTrashNodes, expiredUploads, collectedBlobs, lapsedPlans, expiredInvoices };
 }
 
 /**

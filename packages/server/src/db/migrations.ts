@@ -3,6 +3,7 @@
 // lock while it migrates, so several servers starting at once migrate exactly once.
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { payments } from '../modules/payments/payments-migration.js';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -155,6 +156,7 @@ const versionsByUser: Migration = {
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_versions_user_id': versionsByUser,
+  '0005_payments': payments,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

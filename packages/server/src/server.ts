@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openDatabase, sqlitePathIn, type Dialect } from './db/database.js';
 import { startJobs } from './jobs.js';
+import { createPaymentProvider, startPaymentsLoop } from './modules/payments/payments-runtime.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 
 export interface RunningServer {
@@ -34,8 +35,9 @@ export async function startServer(
   );
   const blobStore = new FsBlobStore({ rootDir: config.dataDir });
   let app: FastifyInstance;
+  const paymentProvider = createPaymentProvider(config, db, clock);
   try {
-    app = await createApp({ config, db, blobStore, clock, ...(logger ? { logger } : {}) });
+    app = await createApp({ config, db, blobStore, clock, paymentProvider, ...(logger ? { logger } : {}) });
   } catch (error) {
     await db.destroy();
     throw error;
@@ -43,10 +45,21 @@ export async function startServer(
   const jobs = startJobs({ config, db, blobStore, clock }, config.jobIntervalSeconds * 1000, (error) =>
     logger?.error({ err: error }, 'background job failed'),
   );
+  const payments = paymentProvider
+    ? startPaymentsLoop({
+        config,
+        db,
+        dialect,
+        clock,
+        provider: paymentProvider,
+        onError: (error) => logger?.warn({ err: error }, 'payments round failed; retrying with backoff'),
+      })
+    : undefined;
   let address: string;
   try {
     address = await app.listen({ port: config.port, host: config.host });
   } catch (error) {
+    await payments?.stop();
     await jobs.stop();
     await app.close();
     await db.destroy();
@@ -58,6 +71,7 @@ export async function startServer(
     dialect,
     async stop() {
       await app.close();
+      await payments?.stop();
       await jobs.stop();
       await db.destroy();
     },

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ApiError, ClientError, NetworkError, ProtocolError } from '@hoard/client';
 import { CliContext, CliError, type CliIo } from './cli-context.js';
 import * as account from './commands/account-commands.js';
+import * as payment from './commands/payment-commands.js';
 import * as transfer from './commands/transfer-commands.js';
 import * as tree from './commands/tree-commands.js';
 import { PromptCancelled } from './prompt.js';
@@ -158,6 +159,26 @@ function buildProgram(
     .description('show used and free space')
     .addOption(json())
     .action((o: { json?: boolean }) => run((ctx) => account.quota(ctx, o)));
+  program
+    .command('plans')
+    .description('list the plans and their prices in sats')
+    .addOption(json())
+    .action((o: { json?: boolean }) => run((ctx) => payment.plans(ctx, o)));
+  program
+    .command('upgrade')
+    .argument('<PLAN>')
+    .description('buy a plan: an invoice to pay in bitcoin (address, BIP21 URI, QR code); renewals stack')
+    .addOption(json())
+    .option('--wait', 'follow the invoice live until it is settled')
+    .option('--interval <SECONDS>', 'seconds between two looks with --wait', '3')
+    .action((plan: string, o: { json?: boolean; wait?: boolean; interval?: string }) =>
+      run((ctx) => payment.upgrade(ctx, plan, o)),
+    );
+  program
+    .command('invoices')
+    .description('list your invoices')
+    .addOption(json())
+    .action((o: { json?: boolean }) => run((ctx) => payment.invoices(ctx, o)));
   program
     .command('sessions')
     .argument('[ACTION]', 'ls (default) or revoke')

@@ -15,6 +15,7 @@ import { ClientError } from './api-error.js';
 import { Downloader, type DownloadOptions } from './downloader.js';
 import type { SavedSession } from './hoard-client.js';
 import type { HttpClient } from './http-client.js';
+import { Payments } from './payments.js';
 import { schemas, type Account, type SessionInfo } from './protocol-adapter.js';
 import { Tree, type RemoteEntry, type VersionEntry } from './tree.js';
 import { Uploader, type UploadOptions, type UploadResult, type UploadSource } from './uploader.js';
@@ -37,6 +38,8 @@ export class HoardSession {
   readonly sessionId: string;
   readonly expiresAt: string;
   readonly tree: Tree;
+  /** Plans, invoices and the account's plan. */
+  readonly payments: Payments;
   readonly #http: HttpClient;
   readonly #init: SessionInit;
   readonly #uploader: Uploader;
@@ -52,6 +55,7 @@ export class HoardSession {
     this.sessionId = init.sessionId;
     this.expiresAt = init.expiresAt;
     this.tree = new Tree(http, init.masterKey, init.rootNodeId, content);
+    this.payments = new Payments(http);
     this.#uploader = new Uploader(http, this.tree, init.masterKey, content);
     this.#downloader = new Downloader(http, content);
   }

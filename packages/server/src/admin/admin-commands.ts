@@ -1,5 +1,6 @@
 // Every `hoard-server admin` command. A module adds its commands here, from its own folder.
 import type { AdminCommand } from './admin-command.js';
+import { grantCommand, invoicesCommand } from '../modules/payments/admin-commands.js';
 import { usersCommand } from './user-commands.js';
 
-export const adminCommands: readonly AdminCommand[] = [usersCommand];
+export const adminCommands: readonly AdminCommand[] = [usersCommand, invoicesCommand, grantCommand];

@@ -1,99 +1,14 @@
 import { join } from 'node:path';
 import type { Invoice } from '@hoard/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../config.js';
-import { createTestApp, signUp, type TestApp } from '../../../testing/test-app.js';
+import { signUp } from '../../../testing/test-app.js';
 import { testDialects } from '../../../testing/test-database.js';
-import { PaymentService } from '../payment-service.js';
-import {
-  contractConfig,
-  describePaymentProviderContract,
-  expectBalancedLedger,
-  PRO,
-  type ProviderHarness,
-} from '../provider-contract.js';
-import { GreenfieldServer } from '../test-fixtures/greenfield-server.js';
+import { describePaymentProviderContract, expectBalancedLedger, PRO } from '../provider-contract.js';
+import { API_KEY, makeBtcpayWorld, SECRET, STORE, type BtcpayWorld } from '../test-fixtures/btcpay-world.js';
 import { greenfieldSpecsDir, OpenApiSchemas, specsAvailable } from '../test-fixtures/openapi-schemas.js';
-import { btcpaySignature, BtcpayProvider, verifyBtcpaySignature } from './btcpay-provider.js';
+import { btcpaySignature, verifyBtcpaySignature } from './btcpay-provider.js';
 
-const API_KEY = 'fixture-api-key';
-const STORE = 'StoreFixture1111111111111111111111111111111';
-const SECRET = 'webhook-secret-of-the-fixture';
-
-interface BtcpayWorld extends ProviderHarness {
-  greenfield: GreenfieldServer;
-}
-
-async function makeWorld(
-  dialect: 'sqlite' | 'postgres',
-  options: { lightning?: boolean } = {},
-): Promise<BtcpayWorld> {
-  const holder: { t?: TestApp } = {};
-  const clockNow = () => Math.floor((holder.t?.clock.now() ?? Date.now()) / 1000);
-  const greenfield = new GreenfieldServer({
-    apiKey: API_KEY,
-    storeId: STORE,
-    webhookSecret: SECRET,
-    lightning: options.lightning ?? false,
-    now: clockNow,
-  });
-  const url = await greenfield.start();
-  const provider = new BtcpayProvider({
-    url,
-    apiKey: API_KEY,
-    storeId: STORE,
-    webhookSecret: SECRET,
-    attempts: 2,
-    backoffMs: 5,
-    timeoutMs: 2000,
-    now: () => holder.t?.clock.now() ?? Date.now(),
-  });
-  const t = await createTestApp({
-    dialect,
-    databaseUrl: process.env.DATABASE_URL,
-    config: contractConfig,
-    paymentProvider: provider,
-  });
-  holder.t = t;
-  const app = t.app;
-  greenfield.deliver = async (body, headers) =>
-    (await app.inject({ method: 'POST', url: '/payments/btcpay/webhook', headers, payload: body }))
-      .statusCode;
-  const service = new PaymentService({
-    config: parseConfig(contractConfig),
-    db: t.db,
-    clock: t.clock,
-    provider,
-  });
-  const providerId = async (invoice: Invoice) =>
-    (await service.findInvoiceRow(invoice.invoiceId))?.provider_invoice_id ?? '';
-  const world: BtcpayWorld = {
-    t,
-    clock: t.clock,
-    service,
-    greenfield,
-    pay: async (invoice, sats) => greenfield.pay(await providerId(invoice), sats),
-    confirm: async (invoice) => greenfield.confirm(await providerId(invoice)),
-    invalidate: async (invoice, handle) => greenfield.invalidate(await providerId(invoice), handle),
-    sync: async (invoice) => {
-      const id = await providerId(invoice);
-      const fake = greenfield.invoices.get(id);
-      if (fake && fake.status === 'New' && t.clock.now() / 1000 >= fake.expirationTime)
-        await greenfield.expire(id);
-      await service.refresh(invoice.invoiceId);
-    },
-    setDown: (down) => {
-      greenfield.mode = down ? 'down' : 'up';
-    },
-    close: async () => {
-      await t.close();
-      await greenfield.stop();
-    },
-  };
-  return world;
-}
-
-describePaymentProviderContract('btcpay', (dialect) => makeWorld(dialect));
+describePaymentProviderContract('btcpay', (dialect) => makeBtcpayWorld(dialect));
 
 describe.each(testDialects(process.env))('btcpay provider on %s', (dialect) => {
   let world: BtcpayWorld | undefined;
@@ -103,7 +18,7 @@ describe.each(testDialects(process.env))('btcpay provider on %s', (dialect) => {
   });
 
   async function setup(options: { lightning?: boolean } = {}) {
-    world = await makeWorld(dialect, options);
+    world = await makeBtcpayWorld(dialect, options);
     const account = await signUp(world.t.app);
     const res = await world.t.app.inject({
       method: 'POST',
@@ -265,7 +180,7 @@ describe.runIf(haveSpecs)('the Greenfield fixture against the OpenAPI files', ()
   it('answers and sends webhooks exactly as the schemas say', async () => {
     const schemas = new OpenApiSchemas(specsDir);
     const { w, providerId } = await (async () => {
-      const world = await makeWorld('sqlite', { lightning: true });
+      const world = await makeBtcpayWorld('sqlite', { lightning: true });
       const account = await signUp(world.t.app);
       const res = await world.t.app.inject({
         method: 'POST',

@@ -228,6 +228,10 @@ export class EsploraServer {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (req.method === 'POST' && path.startsWith('/_fixture/')) {
+      this.#control(req, res, path);
+      return;
+    }
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -309,5 +313,30 @@ export class EsploraServer {
     }
     this.#count('(unknown)');
     return text(404, 'not found');
+  }
+
+  /**
+   * Test controls for other processes (the CLI's end-to-end tests): POST /_fixture/pay
+   * {"address","sats"} -> {"txid"}, POST /_fixture/mine {"count"} -> {"height"}. Not Esplora.
+   */
+  #control(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
+        address?: string;
+        sats?: number;
+        count?: number;
+      };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (path === '/_fixture/pay' && body.address && body.sats) {
+        res.end(JSON.stringify({ txid: this.chain.pay(body.address, body.sats) }));
+      } else if (path === '/_fixture/mine') {
+        this.chain.mine(body.count ?? 1);
+        res.end(JSON.stringify({ height: this.chain.tip.height }));
+      } else {
+        res.end(JSON.stringify({ error: 'unknown control' }));
+      }
+    });
   }
 }

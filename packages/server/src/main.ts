@@ -16,7 +16,10 @@ const USAGE = `usage: hoard-server [--data DIR] [--port N] [--host H]
 
 Environment: DATABASE_URL (postgres://...; default SQLite in DIR), HOARD_FREE_QUOTA_BYTES
 (default 100000000000), HOARD_LOG_LEVEL (default info), HOARD_JOB_INTERVAL_SECONDS (default 60),
-HOARD_TRUST_PROXY (true behind a trusted reverse proxy).`;
+HOARD_TRUST_PROXY (true behind a trusted reverse proxy).
+Payments (docs/PAYMENTS.md): HOARD_PLANS; BTCPay: HOARD_BTCPAY_URL, HOARD_BTCPAY_API_KEY,
+HOARD_BTCPAY_STORE_ID, HOARD_BTCPAY_WEBHOOK_SECRET; or watch-only: HOARD_XPUB, HOARD_NETWORK,
+HOARD_ESPLORA_URL or HOARD_BITCOIND_RPC_URL, HOARD_CONFIRMATIONS, HOARD_CHAIN_POLL_SECONDS.`;
 
 /** How long a drain may take before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 30_000;

@@ -232,6 +232,10 @@ export class EsploraServer {
       this.#control(req, res, path);
       return;
     }
+    if (req.method === 'POST' && path === '/') {
+      this.#rpc(req, res);
+      return;
+    }
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -313,6 +317,72 @@ export class EsploraServer {
     }
     this.#count('(unknown)');
     return text(404, 'not found');
+  }
+
+  /**
+   * Bitcoin Core's JSON-RPC (1.0) for the same chain, Basic-authenticated as `rpcuser:rpcpass`:
+   * getbestblockhash, getblockheader, getblock (verbosity 2), getmempoolentry. Errors as bitcoind
+   * sends them: HTTP 404 for RPC_INVALID_ADDRESS_OR_KEY (-5), 500 otherwise, with a JSON body.
+   */
+  #rpc(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.headers.authorization !== `Basic ${Buffer.from('rpcuser:rpcpass').toString('base64')}`) {
+        res.writeHead(401);
+        res.end();
+        return;
+      }
+      const call = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        id: number;
+        method: string;
+        params: unknown[];
+      };
+      this.#count(`rpc:${call.method}`);
+      if (this.mode === 'down') return send(503, {});
+      const ok = (result: unknown) => send(200, { result, error: null, id: call.id });
+      const fail = (code: number, message: string) =>
+        send(code === -5 ? 404 : 500, { result: null, error: { code, message }, id: call.id });
+      const chain = this.chain;
+      const block = chain.blocks.find((b) => b.hash === call.params[0]);
+      switch (call.method) {
+        case 'getbestblockhash':
+          return ok(chain.tip.hash);
+        case 'getblockheader':
+          if (!block) return fail(-5, 'Block not found');
+          return ok({
+            hash: block.hash,
+            confirmations: chain.tip.height - block.height + 1,
+            height: block.height,
+            nTx: block.txs.length,
+            ...(block.previousHash ? { previousblockhash: block.previousHash } : {}),
+          });
+        case 'getblock':
+          if (!block) return fail(-5, 'Block not found');
+          return ok({
+            hash: block.hash,
+            height: block.height,
+            tx: block.txs.map((tx) => ({
+              txid: tx.txid,
+              vout: tx.outputs.map((o, n) => ({
+                value: o.valueSats / 100_000_000,
+                n,
+                scriptPubKey: { address: o.address },
+              })),
+            })),
+          });
+        case 'getmempoolentry':
+          return chain.mempool.some((t) => t.txid === call.params[0])
+            ? ok({ vsize: 141, time: 0 })
+            : fail(-5, 'Transaction not in mempool');
+        default:
+          return fail(-32601, 'Method not found');
+      }
+    });
   }
 
   /**

@@ -14,6 +14,7 @@ import {
   type ProviderHarness,
 } from '../provider-contract.js';
 import { EsploraServer } from '../test-fixtures/esplora-server.js';
+import { BitcoindRpcClient } from './bitcoind-rpc-client.js';
 import { ChainWatcher } from './chain-watcher.js';
 import { EsploraClient } from './esplora-client.js';
 import { WatchProvider } from './watch-provider.js';
@@ -269,6 +270,73 @@ describe.each(testDialects(process.env))('watch provider on %s', (dialect) => {
     world.esplora.mode = 'up';
     await world.watcher.tick();
     expect((await world.service.findInvoiceRow(invoice.invoiceId))?.status).toBe('settled');
+  });
+});
+
+describe('the Bitcoin Core RPC chain source', () => {
+  it('watches the same chain through bitcoind: credits, reorgs, double spends', async () => {
+    const esplora = new EsploraServer();
+    const url = await esplora.start();
+    const t = await createTestApp({ config: contractConfig });
+    try {
+      const rpcUrl = url.replace('http://', 'http://rpcuser:rpcpass@');
+      const source = new BitcoindRpcClient(rpcUrl, { attempts: 1 });
+      const provider = new WatchProvider({
+        db: t.db,
+        xpub: VPUB,
+        network: 'regtest',
+        source,
+        confirmations: 1,
+        now: () => t.clock.now(),
+      });
+      const service = new PaymentService({
+        config: parseConfig(contractConfig),
+        db: t.db,
+        clock: t.clock,
+        provider,
+      });
+      const watcher = new ChainWatcher({
+        db: t.db,
+        source,
+        service,
+        confirmations: 1,
+        now: () => t.clock.now(),
+      });
+      await watcher.tick();
+      const account = await signUp(t.app);
+      const created = await service.createInvoice(account.userId, 'pro');
+      const second = await service.createInvoice(account.userId, 'pro');
+      const txid = esplora.chain.pay(created.address, PRO.priceSats, 3);
+      esplora.chain.noise(30);
+      esplora.chain.mine();
+      const report = await watcher.tick();
+      expect(report).toMatchObject({ newBlocks: 1, requests: 3 });
+      expect((await service.findInvoiceRow(created.invoiceId))?.status).toBe('settled');
+      // A reorg that double-spends it: reversed, and bitcoind says it is not in the mempool.
+      esplora.chain.reorg(1, { doubleSpent: [txid] });
+      await watcher.tick();
+      expect(await service.findInvoiceRow(created.invoiceId)).toMatchObject({
+        status: 'new',
+        paid_sats: 0,
+        period_id: null,
+      });
+      // A payment mined in the replacement branch counts from its block.
+      esplora.chain.pay(second.address, PRO.priceSats);
+      esplora.chain.mine();
+      await watcher.tick();
+      expect((await service.findInvoiceRow(second.invoiceId))?.status).toBe('settled');
+      const ledger = await expectBalancedLedger(t.db);
+      expect(ledger.get('revenue:plans')).toBe(PRO.priceSats);
+      // Wrong credentials or a node that is down: unavailable, nothing changes.
+      await expect(new BitcoindRpcClient(url, { attempts: 1 }).tipHash()).rejects.toThrow(
+        /refused getbestblockhash: 401/,
+      );
+      esplora.mode = 'down';
+      await expect(watcher.tick()).rejects.toThrow(/not reachable/);
+    } finally {
+      await t.close();
+      await esplora.stop();
+    }
   });
 });
 

@@ -13,6 +13,8 @@ export { HttpClient } from './http-client.js';
 export type { FetchLike } from './http-client.js';
 export type { Account, Node, SessionInfo, Upload, Version } from './protocol-adapter.js';
 export { joinRemotePath, splitRemotePath, validateName } from './remote-path.js';
+export { isOpenInvoice, Payments } from './payments.js';
+export type { AccountPlan, Invoice, Plan, PlansResponse, WaitOptions } from './payments.js';
 export { MemoryResumeStore } from './resume-store.js';
 export type { ResumeStore, UploadResumeRecord } from './resume-store.js';
 export { withRetry } from './retry.js';

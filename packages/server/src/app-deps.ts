@@ -10,6 +10,8 @@ export interface AppDeps {
   db: Db;
   blobStore: BlobStore;
   clock: Clock;
+  /** The built web app served at `/` (default: packages/web/dist; nothing is served without it). */
+  webDir?: string;
   /** A pino logger; absent means no logging (tests). */
   logger?: FastifyBaseLogger;
 }

@@ -11,6 +11,7 @@ import { createMetrics } from './metrics.js';
 import { accountRoutes } from './modules/accounts/routes.js';
 import { transferRoutes } from './modules/transfers/routes.js';
 import { treeRoutes } from './modules/tree/routes.js';
+import { defaultWebDir, webApp } from './web-app.js';
 
 export type { AppDeps } from './app-deps.js';
 
@@ -175,5 +176,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes, { ...deps, metrics });
   await app.register(treeRoutes, deps);
   await app.register(transferRoutes, deps);
+  await app.register(webApp, { webDir: deps.webDir ?? defaultWebDir });
   return app;
 }

@@ -1,0 +1,44 @@
+// Messages between the page and its workers. Keys travel only inside this origin's own workers
+// (postMessage), never to the server.
+import type { RemoteEntry, SavedSession, VersionEntry } from '@hoard/client';
+
+/** Page -> upload worker. */
+export type UploadCommand =
+  | { type: 'session'; saved: SavedSession }
+  | {
+      type: 'upload';
+      jobId: string;
+      file: File;
+      parent: RemoteEntry;
+      name: string;
+      resumeKey: string;
+      mime?: string;
+    }
+  | { type: 'pause'; jobId: string }
+  | { type: 'cancel'; jobId: string };
+
+/** Upload worker -> page. */
+export type UploadEvent =
+  | { type: 'progress'; jobId: string; doneBytes: number; totalBytes: number }
+  | { type: 'resumed'; jobId: string; landedParts: number; partCount: number }
+  | { type: 'done'; jobId: string }
+  | { type: 'stopped'; jobId: string; reason: 'paused' | 'cancelled' }
+  | { type: 'error'; jobId: string; message: string };
+
+/** A file the service worker may serve at /sw/file/<id>/<name>: a version's key and sizes. */
+export interface StreamTarget {
+  id: string;
+  serverUrl: string;
+  /** Bearer token of the session (account files); absent for public links. */
+  token?: string;
+  /** The version to serve (its key included): the same object the tree hands the page. */
+  version: VersionEntry;
+  name: string;
+  mime: string;
+  /** attachment: the browser saves it; inline: it plays or shows in the page. */
+  disposition: 'attachment' | 'inline';
+}
+
+/** Page -> service worker. */
+export type ServiceWorkerCommand =
+  { type: 'register'; target: StreamTarget } | { type: 'release'; id: string };

@@ -1,0 +1,97 @@
+// The service worker: serves decrypted files at /sw/file/<id>/<name> as streams, so a download of
+// any size goes straight to disk and a <video> or <audio> seeks anywhere. A Range request maps to
+// the whole ciphertext chunks it overlaps (the client's Downloader fetches only those and trims
+// them), so a seek near the end of a film fetches a few chunks near its end. The page registers
+// each file (its version key included) by message; registrations live in this worker's memory
+// only, never on disk, and the page renews them while it shows a player. Nothing else is
+// intercepted: every other request goes to the network untouched.
+import { Downloader, HttpClient } from '@hoard/client';
+import type { ServiceWorkerCommand, StreamTarget } from '../shared/messages';
+import { parseRange } from '../shared/range';
+
+const sw = self as unknown as ServiceWorkerGlobalScope;
+const targets = new Map<string, StreamTarget>();
+
+sw.addEventListener('install', () => {
+  void sw.skipWaiting();
+});
+sw.addEventListener('activate', (event) => {
+  event.waitUntil(sw.clients.claim());
+});
+
+sw.addEventListener('message', (event: ExtendableMessageEvent) => {
+  const command = event.data as ServiceWorkerCommand;
+  if (command.type === 'register') targets.set(command.target.id, command.target);
+  else if (command.type === 'release') targets.delete(command.id);
+  event.ports[0]?.postMessage({ ok: true });
+});
+
+function contentDisposition(target: StreamTarget): string {
+  const ascii = target.name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `${target.disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(target.name)}`;
+}
+
+async function serve(request: Request, target: StreamTarget): Promise<Response> {
+  const size = target.version.sizeBytes;
+  const downloader = new Downloader(
+    new HttpClient({ baseUrl: target.serverUrl, ...(target.token ? { token: target.token } : {}) }),
+    {},
+  );
+  const headers = new Headers({
+    'content-type': target.mime || 'application/octet-stream',
+    'content-disposition': contentDisposition(target),
+    'accept-ranges': 'bytes',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    // A decrypted file is shown in the page's origin: it must not run script there.
+    'content-security-policy':
+      "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'",
+  });
+  const rangeHeader = request.headers.get('range');
+  if (rangeHeader !== null) {
+    const range = parseRange(rangeHeader, size);
+    if (!range) {
+      headers.set('content-range', `bytes */${size}`);
+      return new Response(null, { status: 416, headers });
+    }
+    const body = await downloader.download(target.version, { range });
+    headers.set('content-range', `bytes ${range.start}-${range.end - 1}/${size}`);
+    headers.set('content-length', String(range.end - range.start));
+    return new Response(body, { status: 206, headers });
+  }
+  const body = await downloader.download(target.version);
+  headers.set('content-length', String(size));
+  if (target.disposition === 'attachment') {
+    // No request.signal: Chrome aborts the request of a navigation it turns into a download, and a
+    // reader that goes away cancels the body stream (and with it the fetch) anyway.
+    // A download is served once; its key is forgotten as soon as the stream is handed over.
+    targets.delete(target.id);
+  }
+  return new Response(body, { status: 200, headers });
+}
+
+sw.addEventListener('fetch', (event: FetchEvent) => {
+  const url = new URL(event.request.url);
+  if (url.origin !== sw.location.origin || !url.pathname.startsWith('/sw/file/')) return;
+  const id = url.pathname.split('/')[3] ?? '';
+  const target = targets.get(id);
+  event.respondWith(
+    target
+      ? serve(event.request, target).catch(
+          (error: unknown) =>
+            new Response(
+              `Hoard could not read this file: ${error instanceof Error ? error.message : 'error'}`,
+              {
+                status: 502,
+                headers: { 'content-type': 'text/plain; charset=utf-8' },
+              },
+            ),
+        )
+      : Promise.resolve(
+          new Response('This file link has expired: open the file again from Hoard.', {
+            status: 404,
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+          }),
+        ),
+  );
+});

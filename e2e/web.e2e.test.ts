@@ -1,8 +1,11 @@
 // The web app in a real chromium against a real server: sign-up, uploads by file input and by
-// drag and drop, downloads through the service worker, errors shown as messages.
+// drag and drop, downloads through the service worker, errors shown as messages; then the
+// scenarios of the other files (one file, so one build, one server and one browser serve all).
 import { HoardClient } from '@hoard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadRow, signUp, startHarness, testBytes, type Harness } from './harness.js';
+import { mediaScenarios } from './media.scenarios.js';
+import { uploadScenarios } from './uploads.scenarios.js';
 
 describe('web app in chromium', () => {
   let h: Harness;
@@ -64,4 +67,7 @@ describe('web app in chromium', () => {
     await page.getByText('Your session has ended. Log in again.').waitFor();
     await page.getByRole('button', { name: 'Log in' }).waitFor();
   }, 120_000);
+
+  mediaScenarios(() => h);
+  uploadScenarios(() => h);
 });

@@ -11,6 +11,8 @@ import { parseRange } from '../shared/range';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 const targets = new Map<string, StreamTarget>();
+/** The most one answer to a player's Range request carries (see serve). */
+const MEDIA_WINDOW_BYTES = 4 * 1024 * 1024;
 
 sw.addEventListener('install', () => {
   void sw.skipWaiting();
@@ -49,11 +51,18 @@ async function serve(request: Request, target: StreamTarget): Promise<Response> 
   });
   const rangeHeader = request.headers.get('range');
   if (rangeHeader !== null) {
-    const range = parseRange(rangeHeader, size);
-    if (!range) {
+    const asked = parseRange(rangeHeader, size);
+    if (!asked) {
       headers.set('content-range', `bytes */${size}`);
       return new Response(null, { status: 416, headers });
     }
+    // A player asks for "bytes=X-" (everything from X on) and reads what it needs; answering with
+    // at most one window lets it ask again where it really goes next, so a seek fetches chunks
+    // near the seek target instead of streaming the rest of the file behind it.
+    const range =
+      target.disposition === 'inline'
+        ? { start: asked.start, end: Math.min(asked.end, asked.start + MEDIA_WINDOW_BYTES) }
+        : asked;
     const body = await downloader.download(target.version, { range });
     headers.set('content-range', `bytes ${range.start}-${range.end - 1}/${size}`);
     headers.set('content-length', String(range.end - range.start));

@@ -5,6 +5,7 @@ import { HoardClient } from '@hoard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadRow, signUp, startHarness, testBytes, type Harness } from './harness.js';
 import { mediaScenarios } from './media.scenarios.js';
+import { organiseScenarios } from './organise.scenarios.js';
 import { uploadScenarios } from './uploads.scenarios.js';
 
 describe('web app in chromium', () => {
@@ -68,6 +69,7 @@ describe('web app in chromium', () => {
     await page.getByRole('button', { name: 'Log in' }).waitFor();
   }, 120_000);
 
+  organiseScenarios(() => h);
   mediaScenarios(() => h);
   uploadScenarios(() => h);
 });

@@ -30,7 +30,8 @@ async function send(command: ServiceWorkerCommand): Promise<void> {
 /** Lets the service worker serve `target` at the URL returned. */
 export async function registerStream(target: StreamTarget): Promise<string> {
   await send({ type: 'register', target });
-  return `/sw/file/${target.id}/${encodeURIComponent(target.name)}`;
+  const name = target.kind === 'zip' ? `${target.name}.zip` : target.name;
+  return `/sw/file/${target.id}/${encodeURIComponent(name)}`;
 }
 
 export async function releaseStream(id: string): Promise<void> {

@@ -26,7 +26,8 @@ export type UploadEvent =
   | { type: 'error'; jobId: string; message: string };
 
 /** A file the service worker may serve at /sw/file/<id>/<name>: a version's key and sizes. */
-export interface StreamTarget {
+export interface FileTarget {
+  kind: 'file';
   id: string;
   serverUrl: string;
   /** Bearer token of the session (account files); absent for public links. */
@@ -38,6 +39,19 @@ export interface StreamTarget {
   /** attachment: the browser saves it; inline: it plays or shows in the page. */
   disposition: 'attachment' | 'inline';
 }
+
+/** A folder the service worker serves as one streamed ZIP at /sw/file/<id>/<name>.zip. */
+export interface ZipTarget {
+  kind: 'zip';
+  id: string;
+  serverUrl: string;
+  token?: string;
+  name: string;
+  /** Folders (no version) and files, paths relative to the archive's root, folders first. */
+  entries: { path: string; mtimeMs?: number; version?: VersionEntry }[];
+}
+
+export type StreamTarget = FileTarget | ZipTarget;
 
 /** Page -> service worker. */
 export type ServiceWorkerCommand =

@@ -14,6 +14,7 @@ import {
   type ReactNode,
 } from 'react';
 import { registerStream, releaseStream, startDownload } from '../service-worker-client';
+import type { ZipTarget } from '../shared/messages';
 import type { UploadManager } from '../upload-manager';
 import { Dialog, ErrorMessage } from './dialog';
 import { filesOfDrop, filesOfInput, type PickedFile } from './dropped-files';
@@ -38,6 +39,7 @@ export async function streamVersion(
 ): Promise<{ url: string; id: string }> {
   const id = randomId();
   const url = await registerStream({
+    kind: 'file',
     id,
     serverUrl: saved.serverUrl,
     token: saved.token,
@@ -47,6 +49,28 @@ export async function streamVersion(
     disposition,
   });
   return { url, id };
+}
+
+/** The entries of a ZIP of `items` (folders walked down, every file's current version). */
+export async function zipEntriesOf(
+  tree: HoardSession['tree'],
+  items: RemoteEntry[],
+  prefix = '',
+): Promise<ZipTarget['entries']> {
+  const out: ZipTarget['entries'] = [];
+  for (const item of items) {
+    if (item.type === 'folder') {
+      out.push({ path: `${prefix}${item.name}/` });
+      out.push(...(await zipEntriesOf(tree, (await tree.list(item)).entries, `${prefix}${item.name}/`)));
+    } else if (item.node.currentVersion) {
+      out.push({
+        path: `${prefix}${item.name}`,
+        ...(item.mtimeMs !== undefined ? { mtimeMs: item.mtimeMs } : {}),
+        version: await tree.currentVersion(item),
+      });
+    }
+  }
+  return out;
 }
 
 export function FileManager(props: {
@@ -196,6 +220,29 @@ export function FileManager(props: {
     }
   }
 
+  /** One file: itself; anything else: one ZIP, streamed. */
+  async function downloadSelection(items: RemoteEntry[]) {
+    const only = items[0];
+    if (items.length === 1 && only?.type === 'file') return download(only);
+    try {
+      setStatus('Preparing the archive…');
+      const name = items.length === 1 && only ? only.name : folder?.name || 'Hoard';
+      const id = randomId();
+      const url = await registerStream({
+        kind: 'zip',
+        id,
+        serverUrl: saved.serverUrl,
+        token: saved.token,
+        name,
+        entries: await zipEntriesOf(session.tree, items),
+      });
+      startDownload(url);
+      setStatus(`Downloading ${name}.zip…`);
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  }
+
   async function uploadPicked(picked: PickedFile[]) {
     if (!folder || picked.length === 0) return;
     // Folders first (each created once, then reused), then every file into its folder.
@@ -310,8 +357,8 @@ export function FileManager(props: {
         <span className="toolbar-sep" aria-hidden="true" />
         <button
           type="button"
-          disabled={selection.length === 0 || selection.some((e) => e.type !== 'file')}
-          onClick={() => void Promise.all(selection.map((entry) => download(entry)))}
+          disabled={selection.length === 0}
+          onClick={() => void downloadSelection(selection)}
         >
           Download
         </button>

@@ -6,8 +6,9 @@
 // only, never on disk, and the page renews them while it shows a player. Nothing else is
 // intercepted: every other request goes to the network untouched.
 import { Downloader, HttpClient } from '@hoard/client';
-import type { ServiceWorkerCommand, StreamTarget } from '../shared/messages';
-import { parseRange } from '../shared/range';
+import type { FileTarget, ServiceWorkerCommand, StreamTarget, ZipTarget } from '../shared/messages';
+import { zipStream } from '../lib/zip-stream';
+import { parseRange } from '../lib/range';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 const targets = new Map<string, StreamTarget>();
@@ -28,20 +29,46 @@ sw.addEventListener('message', (event: ExtendableMessageEvent) => {
   event.ports[0]?.postMessage({ ok: true });
 });
 
-function contentDisposition(target: StreamTarget): string {
-  const ascii = target.name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `${target.disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(target.name)}`;
+function contentDisposition(disposition: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-async function serve(request: Request, target: StreamTarget): Promise<Response> {
-  const size = target.version.sizeBytes;
-  const downloader = new Downloader(
+function downloaderFor(target: StreamTarget): Downloader {
+  return new Downloader(
     new HttpClient({ baseUrl: target.serverUrl, ...(target.token ? { token: target.token } : {}) }),
     {},
   );
+}
+
+/** A folder as one ZIP, each file decrypted as the archive reaches it. */
+function serveZip(target: ZipTarget): Response {
+  targets.delete(target.id);
+  const downloader = downloaderFor(target);
+  const body = zipStream(
+    target.entries.map((entry) => ({
+      path: entry.path,
+      ...(entry.mtimeMs !== undefined ? { mtimeMs: entry.mtimeMs } : {}),
+      ...(entry.version ? { open: () => downloader.download(entry.version!) } : {}),
+    })),
+  );
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'content-type': 'application/zip',
+      'content-disposition': contentDisposition('attachment', `${target.name}.zip`),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
+  });
+}
+
+async function serve(request: Request, target: FileTarget): Promise<Response> {
+  const size = target.version.sizeBytes;
+  const downloader = downloaderFor(target);
   const headers = new Headers({
     'content-type': target.mime || 'application/octet-stream',
-    'content-disposition': contentDisposition(target),
+    'content-disposition': contentDisposition(target.disposition, target.name),
     'accept-ranges': 'bytes',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
@@ -86,7 +113,7 @@ sw.addEventListener('fetch', (event: FetchEvent) => {
   const target = targets.get(id);
   event.respondWith(
     target
-      ? serve(event.request, target).catch(
+      ? (target.kind === 'zip' ? Promise.resolve(serveZip(target)) : serve(event.request, target)).catch(
           (error: unknown) =>
             new Response(
               `Hoard could not read this file: ${error instanceof Error ? error.message : 'error'}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRange } from './range';
+import { parseRange } from './range.js';
 
 describe('parseRange', () => {
   it('reads closed, open and suffix ranges, end exclusive', () => {

@@ -67,6 +67,15 @@ describe('web app in chromium', () => {
     await page.reload();
     await page.getByText('Your session has ended. Log in again.').waitFor();
     await page.getByRole('button', { name: 'Log in' }).waitFor();
+
+    // A wrong password is a message too; the right one opens the files again.
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong email or password');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByText('My files').waitFor();
   }, 120_000);
 
   organiseScenarios(() => h);

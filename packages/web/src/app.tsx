@@ -110,7 +110,14 @@ export function App() {
   let page;
   if (pathname === '/bin') page = <BinPage session={session} />;
   else if (pathname === '/settings')
-    page = <SettingsPage session={session} onAccountGone={() => void logout(undefined)} />;
+    page = (
+      <SettingsPage
+        client={client}
+        session={session}
+        saved={saved}
+        onAccountGone={() => void logout(undefined)}
+      />
+    );
   else {
     const path = pathname.startsWith('/files')
       ? pathname

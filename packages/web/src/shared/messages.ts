@@ -56,3 +56,26 @@ export type StreamTarget = FileTarget | ZipTarget;
 /** Page -> service worker. */
 export type ServiceWorkerCommand =
   { type: 'register'; target: StreamTarget } | { type: 'release'; id: string };
+
+/** Page -> auth worker (one command per worker). */
+export type AuthCommand = { serverUrl: string } & (
+  | { type: 'signup'; email: string; password: string }
+  | { type: 'login'; email: string; password: string }
+  | { type: 'recover'; email: string; words: string[]; password: string }
+  | { type: 'change-password'; saved: SavedSession; password: string }
+);
+
+/** Auth worker -> page. */
+export type AuthReply =
+  | { ok: true; saved: SavedSession; words?: string[] }
+  | {
+      ok: false;
+      error: {
+        name: string;
+        message: string;
+        code?: string;
+        status?: number;
+        retryAfterSeconds?: number;
+        network?: boolean;
+      };
+    };

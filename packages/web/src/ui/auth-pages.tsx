@@ -1,5 +1,6 @@
 // Sign up, log in, recover with the words, and the one-time screen that shows the recovery words.
-import { HoardClient, type HoardSession } from '@hoard/client';
+import type { HoardClient, HoardSession } from '@hoard/client';
+import { runAuth } from '../auth';
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage } from './dialog';
 import { describeError } from './format';
@@ -27,13 +28,19 @@ export function AuthPage(props: {
     setError(undefined);
     try {
       if (mode === 'signup') {
-        const { session, recoveryWords } = await props.client.signup(email, password);
-        props.onSignedUp(session, recoveryWords);
+        const { session, words: recoveryWords } = await runAuth(props.client, {
+          type: 'signup',
+          email,
+          password,
+        });
+        props.onSignedUp(session, recoveryWords ?? []);
       } else if (mode === 'login') {
-        props.onLoggedIn(await props.client.login(email, password));
+        props.onLoggedIn((await runAuth(props.client, { type: 'login', email, password })).session);
       } else {
         const list = words.trim().split(/\s+/);
-        props.onLoggedIn(await props.client.recover(email, list, password));
+        props.onLoggedIn(
+          (await runAuth(props.client, { type: 'recover', email, words: list, password })).session,
+        );
       }
     } catch (caught) {
       setError(describeError(caught));

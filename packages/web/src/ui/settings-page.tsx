@@ -1,10 +1,16 @@
 // Account settings: password, sessions, deleting the account.
-import type { HoardSession, SessionInfo } from '@hoard/client';
+import type { HoardClient, HoardSession, SavedSession, SessionInfo } from '@hoard/client';
+import { runAuth } from '../auth';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ErrorMessage } from './dialog';
 import { describeError, formatDate } from './format';
 
-export function SettingsPage(props: { session: HoardSession; onAccountGone: () => void }) {
+export function SettingsPage(props: {
+  client: HoardClient;
+  session: HoardSession;
+  saved: SavedSession;
+  onAccountGone: () => void;
+}) {
   const { session } = props;
   const [sessions, setSessions] = useState<SessionInfo[]>();
   const [password, setPassword] = useState('');
@@ -43,7 +49,7 @@ export function SettingsPage(props: { session: HoardSession; onAccountGone: () =
         onSubmit={(e: FormEvent) => {
           e.preventDefault();
           void act('Your password is changed; your other sessions were logged out.', async () => {
-            await session.changePassword(password);
+            await runAuth(props.client, { type: 'change-password', saved: props.saved, password });
             setPassword('');
             await refresh();
           });

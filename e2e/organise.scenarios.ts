@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { HoardClient } from '@hoard/client';
 import { signUp, testBytes, type Harness } from './harness.js';
 
 /** name -> sha256 of every entry of a ZIP, read by Python's zipfile (which also checks CRCs). */
@@ -156,4 +157,38 @@ export function organiseScenarios(harness: () => Harness) {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it('lists 10,000 entries with only the rows in view in the page, and sorts and scrolls them', async () => {
+    const h = harness();
+    const page = await (await h.context()).newPage();
+    const email = await signUp(page, h.url);
+    const session = await new HoardClient({ serverUrl: h.url }).login(email, 'correct horse battery');
+    const big = await session.tree.createFolder(await session.tree.root(), 'big');
+    const names = Array.from({ length: 10_000 }, (_, i) => `item-${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < names.length; i += 32) {
+      await Promise.all(names.slice(i, i + 32).map((name) => session.tree.createFolder(big, name)));
+    }
+
+    await page.goto(`${h.url}/files/big`);
+    const grid = page.getByRole('grid', { name: 'Contents of big' });
+    await page.getByRole('row', { name: 'item-00000', exact: true }).waitFor({ timeout: 120_000 });
+    expect(await grid.getAttribute('aria-rowcount')).toBe('10001');
+    expect(await page.getByRole('row').count()).toBeLessThan(80);
+
+    // Keyboard: End goes to the last entry, which is then in the page and focused.
+    await page.getByRole('row', { name: 'item-00000', exact: true }).focus();
+    await page.keyboard.press('End');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe('item-09999');
+
+    // Sorting by name, descending: the last name comes first.
+    await page.getByRole('button', { name: 'Name', exact: true }).click();
+    await expect
+      .poll(() => grid.getByRole('columnheader', { name: 'Name' }).getAttribute('aria-sort'))
+      .toBe('descending');
+    await page.evaluate(() => document.querySelector('.grid-body')!.scrollTo(0, 0));
+    await page.getByRole('row', { name: 'item-09999', exact: true }).waitFor();
+    expect(await page.getByRole('row').count()).toBeLessThan(80);
+  }, 300_000);
 }

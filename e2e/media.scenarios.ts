@@ -2,7 +2,7 @@
 // chunks it needs (the service worker maps each Range to whole ciphertext chunks); images and
 // text show in place.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -52,6 +52,13 @@ export function contentRanges(requests: { url: string; range: string | undefined
     });
 }
 
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
 export function mediaScenarios(harness: () => Harness) {
   it('plays a video seeked near its end from there, fetching only the ranges it needs', async () => {
     const h = harness();
@@ -63,6 +70,12 @@ export function mediaScenarios(harness: () => Harness) {
       await signUp(page, h.url);
       await page.getByLabel('Upload files').setInputFiles(videoPath);
       await page.getByRole('row', { name: 'clip.mp4', exact: true }).waitFor({ timeout: 120_000 });
+      expect(
+        await page
+          .getByRole('row', { name: 'clip.mp4', exact: true })
+          .locator('img.thumb')
+          .getAttribute('src'),
+      ).toMatch(/^data:image\/webp;base64,/);
 
       const requests: { url: string; range: string | undefined }[] = [];
       context.on('request', (r) => requests.push({ url: r.url(), range: r.headers().range }));
@@ -126,6 +139,18 @@ export function mediaScenarios(harness: () => Harness) {
     ]);
     await page.getByRole('row', { name: 'notes.txt', exact: true }).waitFor({ timeout: 60_000 });
     await page.getByRole('row', { name: 'red.png', exact: true }).waitFor({ timeout: 60_000 });
+
+    // The thumbnail was made in the page, travels in the encrypted attributes, and is nowhere on
+    // the server's disk in the clear.
+    const thumb = page.getByRole('row', { name: 'red.png', exact: true }).locator('img.thumb');
+    const thumbnail = (await thumb.getAttribute('src'))!;
+    expect(thumbnail).toMatch(/^data:image\/webp;base64,/);
+    const payload = thumbnail.slice(thumbnail.indexOf(',') + 1, thumbnail.indexOf(',') + 41);
+    for (const file of filesUnder(h.dataDir)) {
+      const bytes = readFileSync(file);
+      expect(bytes.includes(payload), file).toBe(false);
+      expect(bytes.includes(Buffer.from(payload, 'base64')), file).toBe(false);
+    }
 
     await page.getByRole('row', { name: 'red.png', exact: true }).dblclick();
     const image = page.getByRole('img', { name: 'red.png' });

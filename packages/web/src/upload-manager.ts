@@ -7,6 +7,7 @@ import type { RemoteEntry, SavedSession } from '@hoard/client';
 import { idbAll, idbDelete, idbSet } from './shared/idb';
 import { IdbResumeStore, resumeKeyOf, type PendingUpload } from './shared/idb-resume-store';
 import type { UploadCommand, UploadEvent } from './shared/messages';
+import { makeThumbnail } from './ui/thumbnails';
 
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'error' | 'cancelled';
 
@@ -33,6 +34,8 @@ interface Internal {
   parent: RemoteEntry;
   resumeKey: string;
   samples: { at: number; bytes: number }[];
+  /** Made once, before the first start (see thumbnails.ts). */
+  thumbnail?: Promise<string | undefined>;
 }
 
 const PARALLEL_FILES = 3;
@@ -163,15 +166,19 @@ export class UploadManager {
         sizeBytes: job.file.size,
       };
       void idbSet('pending', job.resumeKey, pending).then(() => this.#loadPending());
-      this.#post({
-        type: 'upload',
-        jobId: job.job.id,
-        file: job.file,
-        parent: job.parent,
-        name: job.job.name,
-        resumeKey: job.resumeKey,
-        ...(job.file.type ? { mime: job.file.type } : {}),
-      });
+      job.thumbnail ??= makeThumbnail(job.file);
+      void job.thumbnail.then((thumbnail) =>
+        this.#post({
+          type: 'upload',
+          jobId: job.job.id,
+          file: job.file,
+          parent: job.parent,
+          name: job.job.name,
+          resumeKey: job.resumeKey,
+          ...(job.file.type ? { mime: job.file.type } : {}),
+          ...(thumbnail ? { thumbnail } : {}),
+        }),
+      );
     }
   }
 

@@ -13,6 +13,7 @@ export type UploadCommand =
       name: string;
       resumeKey: string;
       mime?: string;
+      thumbnail?: string;
     }
   | { type: 'pause'; jobId: string }
   | { type: 'cancel'; jobId: string };

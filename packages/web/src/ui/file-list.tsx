@@ -209,7 +209,11 @@ export function FileList(props: {
                   />
                 </div>
                 <div role="gridcell" className="col-name">
-                  <span className={`icon-${entry.type}`} aria-hidden="true" />
+                  {entry.thumbnail ? (
+                    <img className="thumb" src={entry.thumbnail} alt="" width="32" height="32" />
+                  ) : (
+                    <span className={`icon-${entry.type}`} aria-hidden="true" />
+                  )}
                   {entry.type === 'folder' ? (
                     <button
                       type="button"

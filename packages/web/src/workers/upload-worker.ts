@@ -35,6 +35,7 @@ async function upload(command: Extract<UploadCommand, { type: 'upload' }>): Prom
     await hoard.upload(command.parent, fileSource(command.file), {
       name: command.name,
       ...(command.mime ? { mime: command.mime } : {}),
+      ...(command.thumbnail ? { thumbnail: command.thumbnail } : {}),
       resumeStore,
       resumeKey: command.resumeKey,
       signal: controller.signal,

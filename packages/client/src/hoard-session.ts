@@ -16,6 +16,7 @@ import { Downloader, type DownloadOptions } from './downloader.js';
 import type { SavedSession } from './hoard-client.js';
 import type { HttpClient } from './http-client.js';
 import { schemas, type Account, type SessionInfo } from './protocol-adapter.js';
+import { LinkManager } from './sharing-links.js';
 import { Tree, type RemoteEntry, type VersionEntry } from './tree.js';
 import { Uploader, type UploadOptions, type UploadResult, type UploadSource } from './uploader.js';
 
@@ -37,6 +38,8 @@ export class HoardSession {
   readonly sessionId: string;
   readonly expiresAt: string;
   readonly tree: Tree;
+  /** The account's public links. */
+  readonly links: LinkManager;
   readonly #http: HttpClient;
   readonly #init: SessionInit;
   readonly #uploader: Uploader;
@@ -54,6 +57,7 @@ export class HoardSession {
     this.tree = new Tree(http, init.masterKey, init.rootNodeId, content);
     this.#uploader = new Uploader(http, this.tree, init.masterKey, content);
     this.#downloader = new Downloader(http, content);
+    this.links = new LinkManager(http, this.tree, serverUrl, content);
   }
 
   /** What to store to resume this session later (the master key wrapped, never raw). */

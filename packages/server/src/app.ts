@@ -12,7 +12,7 @@ import { accountRoutes } from './modules/accounts/routes.js';
 import { sharingRoutes } from './modules/sharing/routes.js';
 import { transferRoutes } from './modules/transfers/routes.js';
 import { treeRoutes } from './modules/tree/routes.js';
-import { defaultWebDir, webApp } from './web-app.js';
+import { webApp } from './web-app.js';
 
 export type { AppDeps } from './app-deps.js';
 
@@ -178,6 +178,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(treeRoutes, deps);
   await app.register(transferRoutes, deps);
   await app.register(sharingRoutes, deps);
-  await app.register(webApp, { webDir: deps.webDir ?? defaultWebDir });
+  await app.register(webApp, { webDir: deps.webDir, config });
   return app;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
+import { connectOriginsOf, contentSecurityPolicy } from './web-app.js';
 import { ManualClock } from './clock.js';
 import { parseConfig } from './config.js';
 import { MemoryBlobStore } from './testing/memory-blob-store.js';
@@ -79,5 +80,25 @@ describe('the web app', () => {
     expect(unknown.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
     const traversal = await app.inject({ method: 'GET', url: '/assets/../../package.json' });
     expect(traversal.statusCode).not.toBe(200);
+  });
+
+  it('lets the page reach the object store only when transfers go straight to it', () => {
+    const s3 = { bucket: 'hoard', accessKeyId: 'a', secretAccessKey: 'b' };
+    expect(connectOriginsOf(parseConfig({ dataDir: '/d' }))).toEqual([]);
+    expect(
+      connectOriginsOf(parseConfig({ dataDir: '/d', s3: { ...s3, endpoint: 'http://127.0.0.1:7480/x' } })),
+    ).toEqual(['http://127.0.0.1:7480']);
+    expect(
+      connectOriginsOf(
+        parseConfig({
+          dataDir: '/d',
+          s3: { ...s3, endpoint: 'http://127.0.0.1:7480' },
+          s3Transfers: 'proxy',
+        }),
+      ),
+    ).toEqual([]);
+    expect(contentSecurityPolicy(['http://127.0.0.1:7480'])).toContain(
+      "connect-src 'self' http://127.0.0.1:7480;",
+    );
   });
 });

@@ -9,6 +9,7 @@
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Config } from './config.js';
 
 /** Where the root build puts the web app (the same from src/ and from dist/). */
 export const defaultWebDir = join(import.meta.dirname, '..', '..', 'web', 'dist');
@@ -26,22 +27,38 @@ export const webAppRoutes = [
   '/l/*',
 ];
 
-export const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self'",
-  "img-src 'self' blob: data:",
-  "media-src 'self' blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "worker-src 'self'",
-  "manifest-src 'self'",
-  "frame-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'self'",
-].join('; ');
+/**
+ * Where the page may connect besides its own origin: the object store, when uploads and downloads
+ * go straight to it through presigned URLs (fleet mode, HOARD_S3_TRANSFERS=direct).
+ */
+export function connectOriginsOf(config: Config): string[] {
+  if (!config.s3 || config.s3Transfers !== 'direct') return [];
+  if (config.s3.endpoint) {
+    const url = new URL(config.s3.endpoint);
+    // Virtual-hosted URLs put the bucket in the host name.
+    return config.s3.forcePathStyle ? [url.origin] : [`${url.protocol}//${config.s3.bucket}.${url.host}`];
+  }
+  return [`https://${config.s3.bucket}.s3.${config.s3.region}.amazonaws.com`, 'https://s3.amazonaws.com'];
+}
+
+export function contentSecurityPolicy(connectOrigins: string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self'",
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob:",
+    "font-src 'self'",
+    ["connect-src 'self'", ...connectOrigins].join(' '),
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "frame-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+  ].join('; ');
+}
 
 const mimeTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -59,9 +76,9 @@ const mimeTypes: Record<string, string> = {
 };
 
 /** Headers every page and asset carries. */
-function securityHeaders(reply: FastifyReply): FastifyReply {
+function securityHeaders(reply: FastifyReply, csp: string): FastifyReply {
   return reply
-    .header('content-security-policy', contentSecurityPolicy)
+    .header('content-security-policy', csp)
     .header('referrer-policy', 'no-referrer')
     .header('x-content-type-options', 'nosniff')
     .header('cross-origin-opener-policy', 'same-origin')
@@ -79,18 +96,26 @@ function listFiles(dir: string): string[] {
  * Registers the web app's files and routes when `webDir` holds a build (index.html); otherwise
  * registers nothing (the API works without the app).
  */
-export function webApp(app: FastifyInstance, options: { webDir?: string }, done: () => void): void {
-  registerWebApp(app, options.webDir ?? defaultWebDir);
+export function webApp(
+  app: FastifyInstance,
+  options: { webDir?: string | undefined; config: Config },
+  done: () => void,
+): void {
+  registerWebApp(
+    app,
+    options.webDir ?? defaultWebDir,
+    contentSecurityPolicy(connectOriginsOf(options.config)),
+  );
   done();
 }
 
-function registerWebApp(app: FastifyInstance, webDir: string): void {
+function registerWebApp(app: FastifyInstance, webDir: string, csp: string): void {
   const indexPath = join(webDir, 'index.html');
   if (!existsSync(indexPath)) return;
   const indexHtml = readFileSync(indexPath);
 
   const sendIndex = (reply: FastifyReply) =>
-    securityHeaders(reply)
+    securityHeaders(reply, csp)
       .header('content-type', mimeTypes['.html'])
       .header('cache-control', 'no-cache')
       .send(indexHtml);
@@ -105,7 +130,7 @@ function registerWebApp(app: FastifyInstance, webDir: string): void {
     const type = mimeTypes[extname(file)] ?? 'application/octet-stream';
     const sizeBytes = statSync(file).size;
     app.get(urlPath, (_request, reply) => {
-      securityHeaders(reply)
+      securityHeaders(reply, csp)
         .header('content-type', type)
         .header('content-length', sizeBytes)
         .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');

@@ -29,9 +29,11 @@ export interface Harness {
   server: RunningServer;
   browser: Browser;
   dataDir: string;
+  /** A new context; the earlier ones are closed unless `alongside` (e.g. a visitor beside the owner). */
   context(options?: {
     viewport?: { width: number; height: number };
     colorScheme?: 'light' | 'dark';
+    alongside?: boolean;
   }): Promise<BrowserContext>;
   close(): Promise<void>;
 }
@@ -60,6 +62,10 @@ export async function startHarness(options: { quotaBytes?: number } = {}): Promi
     browser,
     dataDir,
     async context(contextOptions = {}) {
+      // One test at a time: the last test's pages (a playing video, 10,000 rows) are closed first.
+      if (!contextOptions.alongside) {
+        for (const old of contexts.splice(0)) await old.close().catch(() => undefined);
+      }
       const context = await browser.newContext({
         acceptDownloads: true,
         viewport: contextOptions.viewport ?? { width: 1280, height: 800 },

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadRow, signUp, startHarness, testBytes, type Harness } from './harness.js';
 import { mediaScenarios } from './media.scenarios.js';
 import { organiseScenarios } from './organise.scenarios.js';
+import { sharingScenarios } from './sharing.scenarios.js';
 import { uploadScenarios } from './uploads.scenarios.js';
 
 describe('web app in chromium', () => {
@@ -80,5 +81,6 @@ describe('web app in chromium', () => {
 
   organiseScenarios(() => h);
   mediaScenarios(() => h);
+  sharingScenarios(() => h);
   uploadScenarios(() => h);
 });

@@ -8,6 +8,7 @@ import { UploadManager } from './upload-manager';
 import { AuthPage, RecoveryWordsPage, type AuthMode } from './ui/auth-pages';
 import { BinPage } from './ui/bin-page';
 import { FileManager } from './ui/file-manager';
+import { LinkPage } from './ui/link-page';
 import { describeError, formatBytes } from './ui/format';
 import { SettingsPage } from './ui/settings-page';
 import { Transfers } from './ui/transfers';
@@ -75,6 +76,8 @@ export function App() {
     navigate('/login');
   }, []);
 
+  // A link's page needs no account (and shows no account's files even when one is logged in).
+  if (pathname.startsWith('/l/')) return <LinkPage />;
   if (state.kind === 'loading') {
     return (
       <main className="auth">

@@ -33,6 +33,8 @@ export interface FileTarget {
   serverUrl: string;
   /** Bearer token of the session (account files); absent for public links. */
   token?: string;
+  /** For public links: the download grant's path, /links/<id>/grants/<grant>. */
+  grantPath?: string;
   /** The version to serve (its key included): the same object the tree hands the page. */
   version: VersionEntry;
   name: string;
@@ -47,6 +49,7 @@ export interface ZipTarget {
   id: string;
   serverUrl: string;
   token?: string;
+  grantPath?: string;
   name: string;
   /** Folders (no version) and files, paths relative to the archive's root, folders first. */
   entries: { path: string; mtimeMs?: number; version?: VersionEntry }[];

@@ -3,16 +3,7 @@
 // anywhere on the page, previews and players.
 import { randomId } from '@hoard/crypto';
 import type { HoardSession, RemoteEntry, SavedSession, VersionEntry } from '@hoard/client';
-import {
-  useCallback,
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-  type DragEvent,
-  type FormEvent,
-  type ReactNode,
-} from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { registerStream, releaseStream, startDownload } from '../service-worker-client';
 import type { ZipTarget } from '../shared/messages';
 import type { UploadManager } from '../upload-manager';
@@ -21,12 +12,14 @@ import { filesOfDrop, filesOfInput, type PickedFile } from './dropped-files';
 import { FileList, DRAG_TYPE, sortEntries, type Sort, type SortKey } from './file-list';
 import { describeError, formatBytes, formatDate } from './format';
 import { mimeOf, Preview, previewKind, type PreviewKind } from './preview';
+import { ShareDialog } from './share-dialog';
 
 type Modal =
   | { kind: 'new-folder' }
   | { kind: 'rename'; entry: RemoteEntry }
   | { kind: 'move'; entries: RemoteEntry[] }
   | { kind: 'versions'; entry: RemoteEntry }
+  | { kind: 'share'; entry: RemoteEntry }
   | { kind: 'preview'; entry: RemoteEntry; url: string; streamId: string; preview: PreviewKind };
 
 /** Serves a version through the service worker; returns its URL and registration id. */
@@ -53,7 +46,7 @@ export async function streamVersion(
 
 /** The entries of a ZIP of `items` (folders walked down, every file's current version). */
 export async function zipEntriesOf(
-  tree: HoardSession['tree'],
+  tree: Pick<HoardSession['tree'], 'list' | 'currentVersion'>,
   items: RemoteEntry[],
   prefix = '',
 ): Promise<ZipTarget['entries']> {
@@ -79,7 +72,6 @@ export function FileManager(props: {
   uploads: UploadManager;
   path: string;
   navigate: (path: string) => void;
-  toolbarExtra?: (selection: RemoteEntry[], folder: RemoteEntry | undefined) => ReactNode;
 }) {
   const { session, saved, uploads } = props;
   const [trail, setTrail] = useState<RemoteEntry[]>([]);
@@ -383,7 +375,13 @@ export function FileManager(props: {
         >
           Versions
         </button>
-        {props.toolbarExtra?.(selection, folder)}
+        <button
+          type="button"
+          disabled={!single}
+          onClick={() => single && setModal({ kind: 'share', entry: single })}
+        >
+          Share
+        </button>
         <button
           type="button"
           className="danger"
@@ -476,6 +474,7 @@ export function FileManager(props: {
           onRestored={() => void refresh()}
         />
       )}
+      {modal?.kind === 'share' && <ShareDialog session={session} entry={modal.entry} onClose={closeModal} />}
       {modal?.kind === 'preview' && (
         <Preview
           name={modal.entry.name}

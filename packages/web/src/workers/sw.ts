@@ -35,10 +35,14 @@ function contentDisposition(disposition: 'inline' | 'attachment', name: string):
 }
 
 function downloaderFor(target: StreamTarget): Downloader {
-  return new Downloader(
-    new HttpClient({ baseUrl: target.serverUrl, ...(target.token ? { token: target.token } : {}) }),
-    {},
-  );
+  const http = new HttpClient({
+    baseUrl: target.serverUrl,
+    ...(target.token ? { token: target.token } : {}),
+  });
+  const { grantPath } = target;
+  return grantPath
+    ? new Downloader(http, {}, (versionId) => `${grantPath}/versions/${versionId}/content`)
+    : new Downloader(http, {});
 }
 
 /** A folder as one ZIP, each file decrypted as the archive reaches it. */

@@ -92,3 +92,4 @@ export {
   type ShareAccess,
   type ShareContext,
 } from './share-keys.js';
+export { partDigests } from './transfer-digests.js';

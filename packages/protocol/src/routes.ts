@@ -47,7 +47,15 @@ import {
   ReportResponse,
   UpdateLinkRequest,
 } from './sharing.js';
-import { CompleteUploadRequest, CreateUploadRequest, PartResponse, UploadResponse } from './uploads.js';
+import {
+  CompleteUploadRequest,
+  ContentLocationResponse,
+  CreateUploadRequest,
+  PartResponse,
+  PartTargetRequest,
+  PartTargetResponse,
+  UploadResponse,
+} from './uploads.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -389,6 +397,29 @@ export const routes = {
       'UNSUPPORTED_MEDIA_TYPE',
     ],
     notes: 'The same bytes again answer 200; a truncated body stores nothing.',
+  }),
+  partTarget: route({
+    method: 'POST',
+    path: '/uploads/:id/parts/:partNumber/target',
+    summary: 'Where to send one part straight to the object store (uploads whose partTransfer is direct).',
+    auth: true,
+    request: PartTargetRequest,
+    response: PartTargetResponse,
+    status: 200,
+    errors: ['NOT_FOUND', 'UPLOAD_EXPIRED', 'PART_OUT_OF_RANGE', 'PART_CONFLICT', 'DIRECT_TRANSFERS_OFF'],
+    notes:
+      '`landed` when the part is there already (same SHA-256), else a presigned PUT valid for a short time; its Content-MD5 is signed in, so other bytes are refused by the store, and completion checks each part in the store (size and MD5) against what was announced here.',
+  }),
+  contentLocation: route({
+    method: 'GET',
+    path: '/versions/:versionId/location',
+    summary:
+      'A short-lived presigned URL for the ciphertext of a version, or null: use `/versions/:versionId/content`.',
+    auth: true,
+    response: ContentLocationResponse,
+    status: 200,
+    errors: ['NOT_FOUND'],
+    notes: 'The URL takes a single `Range` (206), like the content route.',
   }),
   completeUpload: route({
     method: 'POST',

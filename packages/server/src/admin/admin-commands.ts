@@ -1,6 +1,11 @@
 // Every `hoard-server admin` command. A module adds its commands here, from its own folder.
-import type { AdminCommand } from './admin-command.js';
+import { opaqueSetupCommand } from '../modules/accounts/admin-commands.js';
 import { sharingAdminCommands } from '../modules/sharing/admin-commands.js';
+import type { AdminCommand } from './admin-command.js';
 import { usersCommand } from './user-commands.js';
 
-export const adminCommands: readonly AdminCommand[] = [usersCommand, ...sharingAdminCommands];
+export const adminCommands: readonly AdminCommand[] = [
+  usersCommand,
+  opaqueSetupCommand,
+  ...sharingAdminCommands,
+];

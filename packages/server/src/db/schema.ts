@@ -100,6 +100,18 @@ export interface UploadPartsTable {
   sha256_hex: string;
 }
 
+/**
+ * What a client announced for a part it sends straight to the object store (fleet, direct
+ * transfers): the part counts as landed only once the store holds it with this size and MD5.
+ */
+export interface UploadPartClaimsTable {
+  upload_id: string;
+  part_number: number;
+  size_bytes: number;
+  sha256_hex: string;
+  md5_hex: string;
+}
+
 export interface BlobGarbageTable {
   blob_key: string;
   user_id: string;
@@ -182,6 +194,7 @@ export interface DatabaseSchema {
   versions: VersionsTable;
   uploads: UploadsTable;
   upload_parts: UploadPartsTable;
+  upload_part_claims: UploadPartClaimsTable;
   blob_garbage: BlobGarbageTable;
   server_secrets: ServerSecretsTable;
   links: LinksTable;

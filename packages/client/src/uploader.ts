@@ -273,7 +273,9 @@ export class Uploader {
           await writer.save();
         });
         batchBuffers.give(scratch);
-        if (upload.partTransfer === 'direct') {
+        // Parts of uploads into another account's shared folder go through the server, which checks
+        // the member's access on every part (no presigned target route exists for them).
+        if (upload.partTransfer === 'direct' && this.prefix === '') {
           await this.#sendPartDirect(upload.id, partNumber, bytes, retry, options.signal);
         } else {
           await withRetry(

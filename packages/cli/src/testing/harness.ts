@@ -42,13 +42,19 @@ export interface RunningServer {
  * Starts hoard-server on `dataDir` (and `port`, default a free one), on SQLite in `dataDir` unless
  * `databaseUrl` names a PostgreSQL database; resolves when /healthz is 200.
  */
-export async function startServer(dataDir: string, port?: number, databaseUrl = ''): Promise<RunningServer> {
+export async function startServer(
+  dataDir: string,
+  port?: number,
+  databaseUrl = '',
+  /** More environment (fleet mode: HOARD_S3_*, REDIS_URL). */
+  extraEnv: Record<string, string> = {},
+): Promise<RunningServer> {
   const p = port ?? (await freePort());
   const child = spawn(
     process.execPath,
     [serverMain, '--data', dataDir, '--port', String(p), '--host', '127.0.0.1'],
     {
-      env: { ...process.env, HOARD_LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl },
+      env: { ...process.env, HOARD_LOG_LEVEL: 'warn', ...extraEnv, DATABASE_URL: databaseUrl },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

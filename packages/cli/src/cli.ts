@@ -113,8 +113,11 @@ function buildProgram(
     .command('mkdir')
     .argument('<PATH>')
     .option('-p, --parents', 'create missing parents; no error if it exists')
+    .option('--shared', 'in a folder shared with you (/NAME/...; needs write access)')
     .description('create a folder')
-    .action((path: string, o: { parents?: boolean }) => run((ctx) => tree.mkdir(ctx, path, o)));
+    .action((path: string, o: { parents?: boolean; shared?: boolean }) =>
+      run((ctx) => (o.shared ? sharing.mkdirShared(ctx, path) : tree.mkdir(ctx, path, o))),
+    );
   program
     .command('put')
     .argument('<LOCAL...>', 'local files or folders (`-` = stdin, with --name), then the remote folder')
@@ -215,13 +218,19 @@ function buildProgram(
     .command('mv')
     .argument('<SRC>')
     .argument('<DST>')
+    .option('--shared', 'within a folder shared with you (/NAME/...; needs write access)')
     .description('move or rename')
-    .action((src: string, dst: string) => run((ctx) => tree.mv(ctx, src, dst)));
+    .action((src: string, dst: string, o: { shared?: boolean }) =>
+      run((ctx) => (o.shared ? sharing.mvShared(ctx, src, dst) : tree.mv(ctx, src, dst))),
+    );
   program
     .command('rm')
     .argument('<PATH...>')
+    .option('--shared', "in a folder shared with you: to its owner's trash (needs write access)")
     .description('move to the trash')
-    .action((paths: string[]) => run((ctx) => tree.rm(ctx, paths)));
+    .action((paths: string[], o: { shared?: boolean }) =>
+      run((ctx) => (o.shared ? sharing.rmShared(ctx, paths) : tree.rm(ctx, paths))),
+    );
   program
     .command('trash')
     .argument('[ACTION]', 'ls (default), restore PATH, empty')

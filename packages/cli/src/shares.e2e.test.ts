@@ -130,11 +130,33 @@ describe.each(dialects)('sharing folders between accounts through the hoard CLI 
     expect((await ada(['get', '/team/from-bob.txt', '-'])).stdout).toBe('hello from bob\n');
   });
 
+  it("lets a read-write member make folders, rename, move within and delete to the owner's trash", async () => {
+    expect((await bob(['mkdir', '--shared', '/team/drafts'])).code).toBe(0);
+    const mv = await bob(['mv', '--shared', '/team/from-bob.txt', '/team/drafts']);
+    expect(mv.stderr).toBe('');
+    expect(
+      (await bob(['mv', '--shared', '/team/drafts/from-bob.txt', '/team/drafts/renamed.txt'])).code,
+    ).toBe(0);
+    expect((await ada(['get', '/team/drafts/renamed.txt', '-'])).stdout).toBe('hello from bob\n');
+    oneLineError(await bob(['mv', '--shared', '/team', '/team/drafts']), /belongs to its owner/);
+    oneLineError(await bob(['rm', '--shared', '/team']), /belongs to its owner/);
+    expect((await bob(['rm', '--shared', '/team/drafts/renamed.txt'])).code).toBe(0);
+    const trash = JSON.parse((await ada(['trash', '--json'])).stdout) as { path: string }[];
+    expect(trash.map((e) => e.path)).toContain('/team/drafts/renamed.txt');
+  });
+
   it('keeps a read-only member from writing', async () => {
     const [invite] = JSON.parse((await cyd(['invites', '--json'])).stdout) as { id: string }[];
     expect((await cyd(['invites', 'accept', invite!.id])).code).toBe(0);
     expect((await cyd(['get', '--shared', '/team/plan.txt', '-'])).stdout).toBe('the plan\n'.repeat(1000));
     oneLineError(await cyd(['put', '--shared', 'plan.txt', '/team']), /read-only/);
+    oneLineError(await cyd(['mkdir', '--shared', '/team/mine']), /read-only/);
+    oneLineError(await cyd(['rm', '--shared', '/team/plan.txt']), /read-only/);
+    oneLineError(await cyd(['mv', '--shared', '/team/plan.txt', '/team/drafts']), /read-only/);
+    const names = (JSON.parse((await ada(['ls', '/team', '--json'])).stdout) as { name: string }[]).map(
+      (e) => e.name,
+    );
+    expect(names).toEqual(['big.bin', 'drafts', 'plan.txt']);
   });
 
   it('shows the same safety number on both sides; a changed key stops `share` until re-verified', async () => {

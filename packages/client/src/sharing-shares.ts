@@ -318,6 +318,41 @@ export class SharedFolder {
     );
   }
 
+  /** Moves `entry` into `newParent` (inside the shared folder), optionally renaming it (write access). */
+  async move(entry: RemoteEntry, newParent: RemoteEntry, newName?: string): Promise<RemoteEntry> {
+    if (newParent.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${newParent.path}`);
+    const name = validateName(newName ?? entry.name);
+    const json: Record<string, unknown> = {
+      revision: entry.node.revision,
+      parentId: newParent.id,
+      wrappedKey: toB64u(await wrapKey(newParent.key, entry.key, 'node-key', entry.id, this.#crypto)),
+      nameHash: await nameHash(newParent.key, name),
+    };
+    if (name !== entry.name) json.encryptedAttrs = await this.#attrs(entry, name);
+    const { node } = await this.http.json('PATCH', `${this.#prefix}/nodes/${entry.id}`, NodeResponse, {
+      json,
+    });
+    return this.open(node, newParent);
+  }
+
+  /** Renames `entry` in its folder `parent` (write access). */
+  async rename(entry: RemoteEntry, parent: RemoteEntry, newName: string): Promise<RemoteEntry> {
+    const name = validateName(newName);
+    const { node } = await this.http.json('PATCH', `${this.#prefix}/nodes/${entry.id}`, NodeResponse, {
+      json: {
+        revision: entry.node.revision,
+        encryptedAttrs: await this.#attrs(entry, name),
+        nameHash: await nameHash(parent.key, name),
+      },
+    });
+    return this.open(node, parent);
+  }
+
+  async #attrs(entry: RemoteEntry, name: string): Promise<string> {
+    const attrs = entry.mime === undefined ? { name } : { name, mime: entry.mime };
+    return toB64u(await encryptAttributes(entry.key, 'node', entry.id, attrs, this.#crypto));
+  }
+
   /** Moves an entry to the owner's trash (write access). */
   async trash(entry: RemoteEntry): Promise<void> {
     await this.http.json('POST', `${this.#prefix}/nodes/${entry.id}/trash`, NodeResponse, {

@@ -33,7 +33,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app-deps.js';
 import { requireSession } from '../../auth.js';
 import { AppError } from '../../errors.js';
-import { InMemoryRateLimiter } from '../../rate-limiter.js';
+import { InProcessSharedState } from '../../shared-state/shared-state.js';
 import { idParam, parseWith } from '../../validation.js';
 import { sendContent } from '../transfers/routes.js';
 import { UploadService, maxPartSizeBytes } from '../transfers/upload-service.js';
@@ -63,7 +63,13 @@ function rawParam(request: FastifyRequest, name: string): string {
 
 export const sharingRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
   const links = new LinkService(deps);
-  const reportLimiter = new InMemoryRateLimiter(REPORTS_PER_HOUR, 3600, deps.clock);
+  // Shared by every server in a fleet (Redis); both limits let requests through while it is down.
+  const shared = deps.shared ?? new InProcessSharedState(deps.clock);
+  const reportLimiter = shared.rateLimiter(
+    'link-reports-ip',
+    { limit: REPORTS_PER_HOUR, windowSeconds: 3600 },
+    'allow',
+  );
 
   // ---- the owner ----
 
@@ -143,9 +149,20 @@ export const sharingRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
 
   // ---- sharing between accounts ----
 
-  const uploads = new UploadService({ db: deps.db, blobStore: deps.blobStore, clock: deps.clock });
+  // Uploads through a share always pass through the server (no presigned parts: the part targets
+  // are the owner's); part locks are the fleet's shared ones.
+  const uploads = new UploadService({
+    db: deps.db,
+    blobStore: deps.blobStore,
+    clock: deps.clock,
+    partLocks: deps.shared?.partLocks,
+  });
   const shares = new ShareService({ db: deps.db, clock: deps.clock, uploads });
-  const lookupLimiter = new InMemoryRateLimiter(KEY_LOOKUPS_PER_HOUR, 3600, deps.clock);
+  const lookupLimiter = shared.rateLimiter(
+    'key-lookups-user',
+    { limit: KEY_LOOKUPS_PER_HOUR, windowSeconds: 3600 },
+    'allow',
+  );
   const partBodyLimitBytes = maxPartSizeBytes({}) + 1;
   // Encapsulated in this plugin: share part uploads take raw bodies, as in the transfers routes.
   app.addContentTypeParser('application/octet-stream', (request, payload, done) => {

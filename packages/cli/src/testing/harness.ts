@@ -54,7 +54,7 @@ export async function startServer(
     process.execPath,
     [serverMain, '--data', dataDir, '--port', String(p), '--host', '127.0.0.1'],
     {
-      env: { ...process.env, HOARD_LOG_LEVEL: 'warn', ...extraEnv, DATABASE_URL: databaseUrl },
+      env: { ...process.env, HOARD_LOG_LEVEL: 'warn', REDIS_URL: '', ...extraEnv, DATABASE_URL: databaseUrl },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

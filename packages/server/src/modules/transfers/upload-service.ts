@@ -33,6 +33,7 @@ import {
   type DirectTransferStore,
 } from '../../storage/blob-store.js';
 import { consumeExactly } from '../../storage/exact-body.js';
+import { applyDueLapses } from '../payments/subscriptions.js';
 import { addFileVersion, createFileNode, readNode } from '../tree/tree-service.js';
 import {
   DEFAULT_MAX_UPLOAD_BYTES,
@@ -174,6 +175,8 @@ export class UploadService {
     const blobKey = newId();
     const now = clock.now();
     const expiresAt = now + this.#limits.uploadTtlMs;
+    // A plan that ran out falls back to the free quota to the millisecond, before the check.
+    await applyDueLapses(db, now, userId);
     // A quick look first, so that a full account costs no disk work; the conditional UPDATE below
     // is what decides.
     const user = await db

@@ -242,6 +242,9 @@ for (const dialect of testDialects(process.env)) {
           },
         };
       }
+      if (spec.path === '/uploads/:id/parts/:partNumber/target') {
+        return { payload: { sha256: '0'.repeat(64), md5: 'AAAAAAAAAAAAAAAAAAAAAA==' } };
+      }
       return { payload: { revision: 1, encryptedAttrs: fakeKey(), nameHash: fake32() } };
     }
 

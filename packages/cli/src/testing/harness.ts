@@ -55,7 +55,8 @@ export async function startServer(
     process.execPath,
     [serverMain, '--data', dataDir, '--port', String(p), '--host', '127.0.0.1'],
     {
-      env: { ...process.env, HOARD_LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, ...env },
+      // Redis only when asked (fleet tests): a server killed with -9 would leave part locks behind.
+      env: { ...process.env, HOARD_LOG_LEVEL: 'warn', REDIS_URL: '', DATABASE_URL: databaseUrl, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

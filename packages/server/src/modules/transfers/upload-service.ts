@@ -246,10 +246,12 @@ export class UploadService {
     partNumber: number,
     digests: PartTargetRequest,
   ): Promise<PartTargetResponse> {
-    const direct = this.#deps.direct;
-    if (!direct)
-      throw new AppError('DIRECT_TRANSFERS_OFF', 'send parts to PUT /uploads/:id/parts/:partNumber');
+    // Another account's upload is NOT_FOUND before anything else is said about it.
     const row = await this.#findOwned(userId, uploadId);
+    const direct = this.#deps.direct;
+    if (!direct) {
+      throw new AppError('DIRECT_TRANSFERS_OFF', 'send parts to PUT /uploads/:id/parts/:partNumber');
+    }
     this.#assertNotExpired(row);
     if (row.state !== 'open') throw new AppError('NOT_FOUND');
     const geometry = geometryOf(row);
@@ -366,7 +368,6 @@ export class UploadService {
     }
     const lockKey = `${uploadId}/${partNumber}`;
     if (!(await this.#partLocks.acquire(lockKey))) {
-      body.destroy();
       throw new AppError('PART_IN_PROGRESS', `part ${partNumber} is being uploaded by another request`);
     }
     try {

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ApiError, ClientError, NetworkError, ProtocolError } from '@hoard/client';
 import { CliContext, CliError, type CliIo } from './cli-context.js';
 import * as account from './commands/account-commands.js';
+import * as sharing from './commands/sharing-commands.js';
 import * as payment from './commands/payment-commands.js';
 import * as transfer from './commands/transfer-commands.js';
 import * as tree from './commands/tree-commands.js';
@@ -61,7 +62,7 @@ function buildProgram(
   const program = new Command('hoard')
     .description(
       'Hoard: end-to-end encrypted file storage. Environment: HOARD_SERVER (default http://localhost:8080), ' +
-        'HOARD_HOME (default ~/.config/hoard), HOARD_PASSWORD, HOARD_NEW_PASSWORD (passwd), HOARD_RECOVERY_WORDS (recover).',
+        'HOARD_HOME (default ~/.config/hoard), HOARD_PASSWORD, HOARD_NEW_PASSWORD (passwd), HOARD_RECOVERY_WORDS (recover), HOARD_LINK_PASSWORD (link --password, get URL).',
     )
     .version(VERSION)
     .showSuggestionAfterError(false)
@@ -120,10 +121,45 @@ function buildProgram(
     .action((args: string[], o: { name?: string }) => run((ctx) => transfer.put(ctx, args, o)));
   program
     .command('get')
-    .argument('<REMOTE>')
+    .argument('<REMOTE>', 'remote path, or a link URL (https://HOST/l/ID#KEY: no account needed)')
     .argument('[LOCAL]', 'local path (`-` = stdout)')
-    .description('download a file or folder')
-    .action((remote: string, local: string | undefined) => run((ctx) => transfer.get(ctx, remote, local)));
+    .description('download a file or folder (resumes an interrupted link download)')
+    .action((remote: string, local: string | undefined) =>
+      run((ctx) =>
+        /^https?:\/\//i.test(remote) ? sharing.getLink(ctx, remote, local) : transfer.get(ctx, remote, local),
+      ),
+    );
+  program
+    .command('link')
+    .argument('<PATH>')
+    .option('--password', 'ask for a password (or take HOARD_LINK_PASSWORD) that the link then needs too')
+    .option('--expires <WHEN>', 'a duration (30m, 12h, 7d, 2w) or a date (2026-12-31)')
+    .option('--max-downloads <N>', 'downloads allowed')
+    .description('make a link to a file or folder and print its URL')
+    .action((path: string, o: { password?: boolean; expires?: string; maxDownloads?: string }) =>
+      run((ctx) => sharing.link(ctx, path, o)),
+    );
+  program
+    .command('links')
+    .description('list your links with their options and download counts')
+    .addOption(json())
+    .action((o: { json?: boolean }) => run((ctx) => sharing.links(ctx, o)));
+  program
+    .command('unlink')
+    .argument('<URL|ID|PATH>', 'a link URL, a link id, or a path (every link to it)')
+    .description('revoke a link')
+    // Link ids are base64url and may begin with '-'.
+    .allowUnknownOption()
+    .action((target: string) => run((ctx) => sharing.unlink(ctx, target)));
+  program
+    .command('report')
+    .argument('<URL>')
+    .requiredOption('--reason <R>', 'illegal, copyright, malware, abuse, spam or other')
+    .option('--note <TEXT>', 'what the operator should know')
+    .description('report a link to the operator of its server')
+    .action((url: string, o: { reason?: string; note?: string }) =>
+      run((ctx) => sharing.report(ctx, url, o)),
+    );
   program
     .command('mv')
     .argument('<SRC>')

@@ -52,7 +52,16 @@ export function isTransient(error: unknown): boolean {
 export class ClientError extends Error {
   override readonly name = 'ClientError';
   constructor(
-    readonly code: 'NOT_FOUND' | 'NOT_A_FOLDER' | 'NOT_A_FILE' | 'NAME_TAKEN' | 'INVALID_PATH' | 'UNREADABLE',
+    readonly code:
+      | 'NOT_FOUND'
+      | 'NOT_A_FOLDER'
+      | 'NOT_A_FILE'
+      | 'NAME_TAKEN'
+      | 'INVALID_PATH'
+      | 'UNREADABLE'
+      | 'INVALID_LINK'
+      | 'WRONG_LINK_KEY'
+      | 'LINK_PASSWORD_REQUIRED',
     message: string,
   ) {
     super(message);

@@ -17,6 +17,7 @@ import {
 import { ApiError, ClientError, NetworkError, isTransient } from './api-error.js';
 import { chunkPlainRange } from './content-layout.js';
 import type { HttpClient } from './http-client.js';
+import { schemas } from './protocol-adapter.js';
 import { sleep } from './retry.js';
 import type { VersionEntry } from './tree.js';
 
@@ -62,11 +63,16 @@ const BATCH_CHUNKS = 64;
 /** Decrypted batches (1 MiB each) buffered ahead of the consumer. */
 const READ_AHEAD_BATCHES = 4;
 
+/** Where an account reads its own versions' ciphertext. */
+const ownContentPath = (versionId: string): string => `/versions/${versionId}/content`;
+
 /** Reads a version's content for one account. */
 export class Downloader {
   constructor(
     private readonly http: HttpClient,
     private readonly content: ContentOptions,
+    /** Where a version's ciphertext is read (public links read through a download grant). */
+    private readonly contentPath: (versionId: string) => string = ownContentPath,
   ) {}
 
   /** The plaintext of `version` (or of a range of it) as a stream. */
@@ -81,11 +87,44 @@ export class Downloader {
       throw new RangeError(`invalid range ${start}-${end} of a ${plainBytes}-byte file`);
     }
     const totalBytes = end - start;
-    const path = `/versions/${version.id}/content`;
-    const headerResponse = await this.http.raw('GET', path, {
-      headers: { range: `bytes=0-${HEADER_SIZE - 1}` },
-      signal: options.signal,
-    });
+    const path = this.contentPath(version.id);
+    // In a fleet the bytes come straight from the object store, through a presigned URL the
+    // server hands out (null: from the server itself). A refused URL (expired) is asked for again.
+    // Public links read through their download grant, from the server.
+    let location: { url: string; headers: Record<string, string> } | null | undefined =
+      this.contentPath === ownContentPath ? undefined : null;
+    const getRange = async (range: string): Promise<Response> => {
+      for (let attempt = 1; ; attempt++) {
+        if (location === undefined) {
+          try {
+            const answer = await this.http.json(
+              'GET',
+              `/versions/${version.id}/location`,
+              schemas.contentLocationResponse,
+              { signal: options.signal },
+            );
+            location = answer.location;
+          } catch (error) {
+            // A server without the route (or a version it does not know: the content route says so).
+            if (!(error instanceof ApiError && (error.status === 404 || error.status === 405))) throw error;
+            location = null;
+          }
+        }
+        if (location === null)
+          return this.http.raw('GET', path, { headers: { range }, signal: options.signal });
+        const { url, headers } = location;
+        try {
+          return await this.http.external('GET', url, {
+            headers: { ...headers, range },
+            signal: options.signal,
+          });
+        } catch (error) {
+          if (attempt >= 2 || !(error instanceof ApiError && error.status === 403)) throw error;
+          location = undefined;
+        }
+      }
+    };
+    const headerResponse = await getRange(`bytes=0-${HEADER_SIZE - 1}`);
     const header = await readPrefix(headerResponse, HEADER_SIZE);
     if (header.length !== HEADER_SIZE) throw new ClientError('UNREADABLE', 'the server sent a short header');
     const cipher: ContentCipher = await openContentCipher(
@@ -106,17 +145,13 @@ export class Downloader {
     let headOffset = 0;
     let pendingBytes = 0;
     let reconnects = 0;
-    const http = this.http;
     const maxReconnects = options.maxReconnects ?? 5;
 
     const connect = async (): Promise<void> => {
       const from = chunkOffset(nextChunk);
-      const response = await http.raw('GET', path, {
-        // A version's content never changes (its id is bound into the encryption), so a plain
-        // Range is enough: no If-Range that a differently formatted ETag could defeat.
-        headers: { range: `bytes=${from}-${whole.cipherEnd - 1}` },
-        signal: options.signal,
-      });
+      // A version's content never changes (its id is bound into the encryption), so a plain
+      // Range is enough: no If-Range that a differently formatted ETag could defeat.
+      const response = await getRange(`bytes=${from}-${whole.cipherEnd - 1}`);
       if (response.status !== 206 && response.status !== 200) {
         await response.body?.cancel();
         throw new ClientError('UNREADABLE', 'the server ignored the byte range');

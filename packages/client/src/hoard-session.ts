@@ -17,6 +17,7 @@ import type { SavedSession } from './hoard-client.js';
 import type { HttpClient } from './http-client.js';
 import { Payments } from './payments.js';
 import { schemas, type Account, type SessionInfo } from './protocol-adapter.js';
+import { LinkManager } from './sharing-links.js';
 import { Tree, type RemoteEntry, type VersionEntry } from './tree.js';
 import { Uploader, type UploadOptions, type UploadResult, type UploadSource } from './uploader.js';
 
@@ -38,6 +39,8 @@ export class HoardSession {
   readonly sessionId: string;
   readonly expiresAt: string;
   readonly tree: Tree;
+  /** The account's public links. */
+  readonly links: LinkManager;
   /** Plans, invoices and the account's plan. */
   readonly payments: Payments;
   readonly #http: HttpClient;
@@ -58,6 +61,7 @@ export class HoardSession {
     this.payments = new Payments(http);
     this.#uploader = new Uploader(http, this.tree, init.masterKey, content);
     this.#downloader = new Downloader(http, content);
+    this.links = new LinkManager(http, this.tree, serverUrl, content);
   }
 
   /** What to store to resume this session later (the master key wrapped, never raw). */

@@ -86,6 +86,32 @@ export class HttpClient {
     }
   }
 
+  /**
+   * Sends a request to an absolute URL the server handed out (a presigned object-store URL): no
+   * session token goes with it. Returns the Response when it is 2xx; throws ApiError otherwise
+   * (code `HTTP_<status>`: object stores answer XML, not our error format).
+   */
+  async external(method: string, url: string, options: RequestOptions = {}): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.#fetch(url, {
+        method,
+        headers: { ...options.headers },
+        ...(options.body === undefined ? {} : { body: options.body as Uint8Array<ArrayBuffer> }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new NetworkError(`cannot reach the object store: ${describeCause(error)}`, { cause: error });
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      const code = response.status >= 500 ? 'INTERNAL' : `HTTP_${response.status}`;
+      throw new ApiError(code, response.status, `the object store answered ${response.status}`);
+    }
+    return response;
+  }
+
   /** Sends a request whose answer has no body (204). */
   async empty(method: string, path: string, options: RequestOptions = {}): Promise<void> {
     const response = await this.raw(method, path, options);

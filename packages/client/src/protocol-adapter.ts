@@ -4,12 +4,14 @@
 import {
   AccountResponse,
   AuthResponse,
+  ContentLocationResponse,
   CurrentSessionResponse,
   ErrorBody,
   LoginStartResponse,
   NodeResponse,
   NodesResponse,
   PartResponse,
+  PartTargetResponse,
   PasswordStartResponse,
   RecoverStartResponse,
   SessionsResponse,
@@ -36,6 +38,8 @@ export const schemas = {
   versionsResponse: VersionsResponse,
   uploadResponse: UploadResponse,
   partResponse: PartResponse,
+  partTargetResponse: PartTargetResponse,
+  contentLocationResponse: ContentLocationResponse,
 };
 
 /** The code and message of a server error body; throws when the body is not one. */

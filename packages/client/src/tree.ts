@@ -91,6 +91,54 @@ export async function openVersion(
   });
 }
 
+/** Unwraps, decrypts and verifies a node found under `parent` (its key wraps the node's). */
+export async function openChildNode(
+  node: Node,
+  parent: { id: string; key: Uint8Array; path: string },
+  options: AeadOptions = {},
+): Promise<RemoteEntry> {
+  if (node.parentId !== parent.id) throw new ClientError('UNREADABLE', 'a node is not where the server said');
+  const key = await unwrapKey(parent.key, fromB64u(node.wrappedKey), 'node-key', node.id, options);
+  const attrs: NodeAttributes = nodeAttributesSchema.parse(
+    await decryptAttributes(key, 'node', node.id, fromB64u(node.encryptedAttrs), options),
+  );
+  if ((await nameHash(parent.key, attrs.name)) !== node.nameHash) {
+    throw new ClientError('UNREADABLE', 'a node name does not match its name hash');
+  }
+  return openedEntry(node, key, attrs, parent.path, options);
+}
+
+/** A RemoteEntry from a node whose key and attributes were already opened and checked. */
+export async function openedEntry(
+  node: Node,
+  key: Uint8Array,
+  attrs: NodeAttributes,
+  parentPath: string,
+  options: AeadOptions = {},
+): Promise<RemoteEntry> {
+  let sizeBytes = 0;
+  let mtimeMs: number | undefined;
+  if (node.type === 'file' && node.currentVersion) {
+    const version = await openVersion(key, node.currentVersion, options);
+    sizeBytes = version.sizeBytes;
+    mtimeMs = version.mtimeMs;
+  }
+  return compact({
+    id: node.id,
+    type: node.type,
+    name: attrs.name,
+    path: parentPath === '/' ? `/${attrs.name}` : `${parentPath}/${attrs.name}`,
+    mime: attrs.mime,
+    sizeBytes,
+    mtimeMs,
+    createdAt: node.createdAt,
+    updatedAt: node.updatedAt,
+    trashedAt: node.trashedAt,
+    node,
+    key,
+  });
+}
+
 /** Path resolution and every tree operation, for one logged-in account. */
 export class Tree {
   readonly #http: HttpClient;
@@ -134,37 +182,8 @@ export class Tree {
   }
 
   /** Unwraps, decrypts and verifies a node found under `parent`. */
-  async open(node: Node, parent: { id: string; key: Uint8Array; path: string }): Promise<RemoteEntry> {
-    if (node.parentId !== parent.id)
-      throw new ClientError('UNREADABLE', 'a node is not where the server said');
-    const key = await unwrapKey(parent.key, fromB64u(node.wrappedKey), 'node-key', node.id, this.#crypto);
-    const attrs: NodeAttributes = nodeAttributesSchema.parse(
-      await decryptAttributes(key, 'node', node.id, fromB64u(node.encryptedAttrs), this.#crypto),
-    );
-    if ((await nameHash(parent.key, attrs.name)) !== node.nameHash) {
-      throw new ClientError('UNREADABLE', 'a node name does not match its name hash');
-    }
-    let sizeBytes = 0;
-    let mtimeMs: number | undefined;
-    if (node.type === 'file' && node.currentVersion) {
-      const version = await openVersion(key, node.currentVersion, this.#crypto);
-      sizeBytes = version.sizeBytes;
-      mtimeMs = version.mtimeMs;
-    }
-    return compact({
-      id: node.id,
-      type: node.type,
-      name: attrs.name,
-      path: parent.path === '/' ? `/${attrs.name}` : `${parent.path}/${attrs.name}`,
-      mime: attrs.mime,
-      sizeBytes,
-      mtimeMs,
-      createdAt: node.createdAt,
-      updatedAt: node.updatedAt,
-      trashedAt: node.trashedAt,
-      node,
-      key,
-    });
+  open(node: Node, parent: { id: string; key: Uint8Array; path: string }): Promise<RemoteEntry> {
+    return openChildNode(node, parent, this.#crypto);
   }
 
   /**

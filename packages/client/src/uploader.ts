@@ -16,6 +16,7 @@ import {
   fromB64u,
   nameHash,
   newContentSalt,
+  partDigests,
   randomId,
   randomKey,
   toB64u,
@@ -24,7 +25,7 @@ import {
   type ContentCipher,
   type ContentOptions,
 } from '@hoard/crypto';
-import { ApiError, ClientError } from './api-error.js';
+import { ApiError, ClientError, isTransient } from './api-error.js';
 import { compact } from './attributes.js';
 import { chunkPlainRange, chunksOfCipherRange } from './content-layout.js';
 import type { HttpClient } from './http-client.js';
@@ -270,14 +271,18 @@ export class Uploader {
           await writer.save();
         });
         batchBuffers.give(scratch);
-        await withRetry(
-          () =>
-            this.http.json('PUT', `/uploads/${upload.id}/parts/${partNumber}`, schemas.partResponse, {
-              body: bytes,
-              signal: options.signal,
-            }),
-          retry,
-        );
+        if (upload.partTransfer === 'direct') {
+          await this.#sendPartDirect(upload.id, partNumber, bytes, retry, options.signal);
+        } else {
+          await withRetry(
+            () =>
+              this.http.json('PUT', `/uploads/${upload.id}/parts/${partNumber}`, schemas.partResponse, {
+                body: bytes,
+                signal: options.signal,
+              }),
+            retry,
+          );
+        }
         doneBytes += bytes.length;
         options.onProgress?.({ doneBytes, totalBytes: cipherBytes });
       } finally {
@@ -297,6 +302,42 @@ export class Uploader {
     );
     if (store && options.resumeKey !== undefined) await store.delete(options.resumeKey);
     return { entry, resumedParts, newVersion };
+  }
+
+  /**
+   * Sends one part straight to the object store: announces its digests, then PUTs it to the
+   * presigned URL the server answers (nothing to send if it landed already). A refused URL (expired
+   * while waiting) is asked for again.
+   */
+  async #sendPartDirect(
+    uploadId: string,
+    partNumber: number,
+    bytes: Uint8Array,
+    retry: RetryOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const { sha256Hex, md5B64 } = await partDigests(bytes);
+    await withRetry(
+      async () => {
+        const { landed, target } = await this.http.json(
+          'POST',
+          `/uploads/${uploadId}/parts/${partNumber}/target`,
+          schemas.partTargetResponse,
+          { json: { sha256: sha256Hex, md5: md5B64 }, signal },
+        );
+        if (landed || !target) return;
+        const response = await this.http.external(target.method, target.url, {
+          headers: target.headers,
+          body: bytes,
+          signal,
+        });
+        await response.body?.cancel();
+      },
+      {
+        ...retry,
+        shouldRetry: (error) => isTransient(error) || (error instanceof ApiError && error.status === 403),
+      },
+    );
   }
 
   /**

@@ -24,6 +24,11 @@ export const HKDF_LABELS = {
   recoveryAuth: 'hoard/v1/recovery/auth',
   recoveryWrapping: 'hoard/v1/recovery/wrapping',
   sessionLocal: 'hoard/v1/session-local',
+  wrapLinkNodeKey: 'hoard/v1/wrap/link-node-key',
+  wrapLinkKey: 'hoard/v1/wrap/link-key',
+  linkCommitment: 'hoard/v1/link/commitment',
+  linkPasswordKey: 'hoard/v1/link/password-key',
+  linkPasswordProof: 'hoard/v1/link/password-proof',
 } as const;
 
 /** A label from {@link HKDF_LABELS}. */

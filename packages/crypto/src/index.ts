@@ -73,3 +73,23 @@ export {
   encryptContentStream,
   type ContentStreamOptions,
 } from './content-stream.js';
+export {
+  LINK_PASSWORD_KDF,
+  generateLinkKey,
+  linkKeyCommitment,
+  linkPasswordHash,
+  linkPasswordProof,
+  linkWrappingKey,
+  verifyLinkKeyCommitment,
+  type LinkPasswordKdfOptions,
+} from './link-keys.js';
+export {
+  SEALED_SHARE_KEY_SIZE,
+  keyFingerprint,
+  openShareKey,
+  safetyNumber,
+  sealShareKey,
+  type ShareAccess,
+  type ShareContext,
+} from './share-keys.js';
+export { partDigests } from './transfer-digests.js';

@@ -18,7 +18,9 @@ export type KeyPurpose =
   | 'version-key'
   | 'encryption-private-key'
   | 'signing-private-key'
-  | 'session-local';
+  | 'session-local'
+  | 'link-node-key'
+  | 'link-key';
 
 /** All key purposes. */
 export const KEY_PURPOSES: readonly KeyPurpose[] = [
@@ -29,6 +31,8 @@ export const KEY_PURPOSES: readonly KeyPurpose[] = [
   'encryption-private-key',
   'signing-private-key',
   'session-local',
+  'link-node-key',
+  'link-key',
 ];
 
 const WRAP_LABELS: Record<KeyPurpose, HkdfLabel> = {
@@ -39,6 +43,8 @@ const WRAP_LABELS: Record<KeyPurpose, HkdfLabel> = {
   'encryption-private-key': HKDF_LABELS.wrapEncryptionPrivateKey,
   'signing-private-key': HKDF_LABELS.wrapSigningPrivateKey,
   'session-local': HKDF_LABELS.wrapSessionLocal,
+  'link-node-key': HKDF_LABELS.wrapLinkNodeKey,
+  'link-key': HKDF_LABELS.wrapLinkKey,
 };
 
 /** Size of a wrapped 32-byte key: version (1) + nonce (12) + key (32) + tag (16). */

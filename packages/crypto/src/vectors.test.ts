@@ -21,7 +21,21 @@ import {
 } from './derived-keys.js';
 import { HKDF_LABELS, deriveKey } from './hkdf-labels.js';
 import { KEY_PURPOSES, wrapAad, wrapKeyWithNonce, type KeyPurpose } from './key-wrap.js';
+import {
+  LINK_PASSWORD_KDF,
+  linkKeyCommitment,
+  linkPasswordHash,
+  linkPasswordProof,
+  linkWrappingKey,
+} from './link-keys.js';
 import { nameHash } from './name-hash.js';
+import {
+  keyFingerprint,
+  safetyNumber,
+  sealShareKeyWithEphemeral,
+  shareInfo,
+  shareSignedMessage,
+} from './share-keys.js';
 
 const vectorsDir = join(import.meta.dirname, '..', '..', '..', 'docs', 'vectors');
 const write = process.env.HOARD_WRITE_VECTORS === '1';
@@ -166,7 +180,102 @@ async function accountKeyVectors() {
   };
 }
 
+async function linkVectors() {
+  const cases = [];
+  for (const password of [undefined, 'correct horse battery staple', 'caf\u0065\u0301 \u{1F511}']) {
+    const label = password ?? 'none';
+    const linkKey = fixed(`link key ${label}`);
+    const linkId = fixedId(`link ${label}`);
+    const nodeId = fixedId(`link node ${label}`);
+    const nodeKey = fixed(`link node key ${label}`);
+    const passwordHash = password === undefined ? undefined : await linkPasswordHash(password, linkId);
+    const wrappingKey = await linkWrappingKey(linkKey, passwordHash);
+    cases.push({
+      linkId,
+      nodeId,
+      linkKey: hex(linkKey),
+      linkKeyB64u: toB64u(linkKey),
+      url: `https://hoard.example/l/${linkId}#${toB64u(linkKey)}`,
+      keyCommitment: hex(await linkKeyCommitment(linkKey)),
+      password: password ?? null,
+      passwordHash: passwordHash === undefined ? null : hex(passwordHash),
+      wrappingKey: hex(wrappingKey),
+      passwordProof: password === undefined ? null : hex(await linkPasswordProof(wrappingKey)),
+      passwordVerifier:
+        password === undefined
+          ? null
+          : createHash('sha256')
+              .update(await linkPasswordProof(wrappingKey))
+              .digest('base64url'),
+      nodeKey: hex(nodeKey),
+      wrapNonce: hex(fixed(`link wrap nonce ${label}`, 12)),
+      wrappedNodeKey: hex(
+        await wrapKeyWithNonce(
+          wrappingKey,
+          nodeKey,
+          'link-node-key',
+          linkId,
+          fixed(`link wrap nonce ${label}`, 12),
+        ),
+      ),
+    });
+  }
+  return {
+    description:
+      'Hoard link keys: commitment, Argon2id password hash (salt = link id bytes), wrapping key, password proof and the SHA-256 verifier the server keeps, the node key wrapped for the link. See docs/FORMAT.md section 14.',
+    passwordKdf: LINK_PASSWORD_KDF,
+    cases,
+  };
+}
+
+async function shareVectors() {
+  const owner = accountKeyPairsFromSecrets(fixed('share owner x25519'), fixed('share owner ed25519'));
+  const member = accountKeyPairsFromSecrets(fixed('share member x25519'), fixed('share member ed25519'));
+  const context = {
+    shareId: fixedId('share'),
+    folderId: fixedId('share folder'),
+    ownerUserId: fixedId('share owner'),
+    memberUserId: fixedId('share member'),
+    access: 'write' as const,
+  };
+  const folderKey = fixed('share folder key');
+  const ekm = fixed('share hpke ephemeral');
+  const { sealed, signature } = await sealShareKeyWithEphemeral(
+    folderKey,
+    context,
+    member.encryption.publicKey,
+    owner.signing.privateKey,
+    ekm,
+  );
+  const keys = (p: typeof owner) => ({
+    encryptionPublicKey: p.encryption.publicKey,
+    signingPublicKey: p.signing.publicKey,
+  });
+  return {
+    description:
+      'Hoard shares: HPKE (RFC 9180 base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM) of a folder key to the member, signed with the owner Ed25519 key; fingerprints and safety number. ekm is the ephemeral key material given to DeriveKeyPair. See docs/FORMAT.md section 15.',
+    context,
+    folderKey: hex(folderKey),
+    ownerSigningPrivateKey: hex(owner.signing.privateKey),
+    ownerSigningPublicKey: hex(owner.signing.publicKey),
+    ownerEncryptionPublicKey: hex(owner.encryption.publicKey),
+    memberEncryptionPrivateKey: hex(member.encryption.privateKey),
+    memberEncryptionPublicKey: hex(member.encryption.publicKey),
+    memberSigningPublicKey: hex(member.signing.publicKey),
+    hpkeInfo: hex(shareInfo(context)),
+    ekm: hex(ekm),
+    sealed: hex(sealed),
+    signedMessage: hex(shareSignedMessage(context, member.encryption.publicKey, sealed)),
+    signature: hex(signature),
+    ownerFingerprint: keyFingerprint(owner.encryption.publicKey, owner.signing.publicKey),
+    memberFingerprint: keyFingerprint(member.encryption.publicKey, member.signing.publicKey),
+    safetyNumber: safetyNumber(keys(owner), keys(member)),
+  };
+}
+
 const files = {
+  'shares.json': shareVectors,
+  'links.json': linkVectors,
   'content.json': contentVectors,
   'key-wrap.json': keyWrapVectors,
   'attributes.json': attributeVectors,
@@ -314,5 +423,47 @@ describe('an independent implementation of docs/FORMAT.md (node:crypto only) ope
     ]);
     expect(hex(message)).toBe(a.signedMessage);
     expect(verify(null, message, publicKey, unhex(a.signature))).toBe(true);
+  });
+});
+
+describe('link vectors, opened independently (node:crypto)', () => {
+  it('commitment, password key, proof and wrapped node key follow docs/FORMAT.md section 14', () => {
+    for (const c of readVectors('links.json').cases) {
+      const linkKey = unhex(c.linkKey);
+      expect(hex(hkdf256(linkKey, 'hoard/v1/link/commitment'))).toBe(c.keyCommitment);
+      const k =
+        c.passwordHash === null
+          ? linkKey
+          : new Uint8Array(
+              hkdfSync(
+                'sha256',
+                linkKey,
+                unhex(c.passwordHash),
+                Buffer.from('hoard/v1/link/password-key'),
+                32,
+              ),
+            );
+      expect(hex(k)).toBe(c.wrappingKey);
+      if (c.passwordProof !== null) {
+        const proof = hkdf256(k, 'hoard/v1/link/password-proof');
+        expect(hex(proof)).toBe(c.passwordProof);
+        expect(createHash('sha256').update(proof).digest('base64url')).toBe(c.passwordVerifier);
+      }
+      const wrapped = unhex(c.wrappedNodeKey);
+      const aad = Buffer.concat([
+        Buffer.from('hoard/v1/wrap'),
+        Buffer.from([0, 1]),
+        Buffer.from('link-node-key'),
+        Buffer.from([0]),
+        idFromB64u(c.linkId),
+      ]);
+      const key = gcmOpen(
+        hkdf256(k, 'hoard/v1/wrap/link-node-key'),
+        wrapped.subarray(1, 13),
+        wrapped.subarray(13),
+        aad,
+      );
+      expect(hex(key)).toBe(c.nodeKey);
+    }
   });
 });

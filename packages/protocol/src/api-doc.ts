@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { errorCodes, type ErrorCode } from './errors.js';
 import { routes, type RouteSpec } from './routes.js';
+import { linkDownloadGuide } from './sharing.js';
 
 type JsonSchema = {
   type?: string | string[];
@@ -134,6 +135,7 @@ export function renderApiMarkdown(): string {
     '',
     '`RATE_LIMITED` answers carry a `Retry-After` header (seconds).',
     '',
+    ...linkDownloadGuide,
     '## Routes',
     '',
   ];

@@ -32,6 +32,26 @@ import {
   VersionsResponse,
 } from './tree.js';
 import {
+  CreateLinkRequest,
+  LinkGrantResponse,
+  LinkNodeResponse,
+  LinkResponse,
+  LinksResponse,
+  PublicLinkResponse,
+  ReportLinkRequest,
+  ReportResponse,
+  UpdateLinkRequest,
+} from './sharing.js';
+import {
+  CompleteUploadRequest,
+  ContentLocationResponse,
+  CreateUploadRequest,
+  PartResponse,
+  PartTargetRequest,
+  PartTargetResponse,
+  UploadResponse,
+} from './uploads.js';
+import {
   AccountPlanResponse,
   CreateInvoiceRequest,
   InvoiceResponse,
@@ -39,7 +59,6 @@ import {
   PlansResponse,
   WebhookResponse,
 } from './payments.js';
-import { CompleteUploadRequest, CreateUploadRequest, PartResponse, UploadResponse } from './uploads.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -382,6 +401,29 @@ export const routes = {
     ],
     notes: 'The same bytes again answer 200; a truncated body stores nothing.',
   }),
+  partTarget: route({
+    method: 'POST',
+    path: '/uploads/:id/parts/:partNumber/target',
+    summary: 'Where to send one part straight to the object store (uploads whose partTransfer is direct).',
+    auth: true,
+    request: PartTargetRequest,
+    response: PartTargetResponse,
+    status: 200,
+    errors: ['NOT_FOUND', 'UPLOAD_EXPIRED', 'PART_OUT_OF_RANGE', 'PART_CONFLICT', 'DIRECT_TRANSFERS_OFF'],
+    notes:
+      '`landed` when the part is there already (same SHA-256), else a presigned PUT valid for a short time; its Content-MD5 is signed in, so other bytes are refused by the store, and completion checks each part in the store (size and MD5) against what was announced here.',
+  }),
+  contentLocation: route({
+    method: 'GET',
+    path: '/versions/:versionId/location',
+    summary:
+      'A short-lived presigned URL for the ciphertext of a version, or null: use `/versions/:versionId/content`.',
+    auth: true,
+    response: ContentLocationResponse,
+    status: 200,
+    errors: ['NOT_FOUND'],
+    notes: 'The URL takes a single `Range` (206), like the content route.',
+  }),
   completeUpload: route({
     method: 'POST',
     path: '/uploads/:id/complete',
@@ -400,6 +442,165 @@ export const routes = {
       'NOT_A_FOLDER',
       'NOT_A_FILE',
     ],
+  }),
+  createLink: route({
+    method: 'POST',
+    path: '/links',
+    summary: 'Create a link to a file or folder of the account (the link key stays in the URL fragment).',
+    auth: true,
+    request: CreateLinkRequest,
+    response: LinkResponse,
+    status: 201,
+    errors: ['NOT_FOUND', 'ID_TAKEN', 'ROOT_IMMUTABLE'],
+    notes:
+      'The client picks the 16-byte link id and wraps the node key under the link key (docs/FORMAT.md section 14). ' +
+      '`passwordProof` is sent once; the server keeps only its SHA-256. The root folder cannot be linked.',
+  }),
+  listLinks: route({
+    method: 'GET',
+    path: '/links',
+    summary: "The account's links with their options, status and download counts.",
+    auth: true,
+    response: LinksResponse,
+    status: 200,
+    errors: [],
+  }),
+  updateLink: route({
+    method: 'PATCH',
+    path: '/links/:linkId',
+    summary: 'Change the expiry or the download cap of a link of the account (null removes it).',
+    auth: true,
+    request: UpdateLinkRequest,
+    response: LinkResponse,
+    status: 200,
+    errors: ['NOT_FOUND', 'LINK_REVOKED'],
+  }),
+  revokeLink: route({
+    method: 'DELETE',
+    path: '/links/:linkId',
+    summary: 'Revoke a link of the account at once (its grants stop too). Idempotent.',
+    auth: true,
+    status: 204,
+    errors: ['NOT_FOUND'],
+  }),
+  openLink: route({
+    method: 'GET',
+    path: '/links/:linkId/public',
+    summary:
+      'What anyone holding the link id may know: node type, key commitment, whether a password is needed.',
+    auth: false,
+    response: PublicLinkResponse,
+    status: 200,
+    errors: ['NOT_FOUND', 'LINK_EXPIRED', 'LINK_EXHAUSTED', 'LINK_REVOKED', 'LINK_DISABLED'],
+    notes:
+      'A malformed or unknown id, and a link whose node was deleted or trashed, are 404. The client compares ' +
+      '`keyCommitment` with HKDF(fragment key) before anything else: a mangled fragment is found there, never by asking the server.',
+  }),
+  linkNode: route({
+    method: 'GET',
+    path: '/links/:linkId/node',
+    summary: 'The linked node and its key wrapped for the link.',
+    auth: false,
+    response: LinkNodeResponse,
+    status: 200,
+    errors: [
+      'NOT_FOUND',
+      'LINK_EXPIRED',
+      'LINK_EXHAUSTED',
+      'LINK_REVOKED',
+      'LINK_DISABLED',
+      'LINK_PASSWORD_REQUIRED',
+      'LINK_PASSWORD_WRONG',
+      'RATE_LIMITED',
+    ],
+    notes:
+      'Password links need the header `Hoard-Link-Proof: <proof, base64url>` on this and every following link route ' +
+      '(except grant content). Wrong proofs are limited per link (10 per 15 minutes); while limited, every proof gets 429.',
+  }),
+  linkChildren: route({
+    method: 'GET',
+    path: '/links/:linkId/nodes/:nodeId/children',
+    summary: 'The children of a folder inside a folder link (only the linked subtree is reachable).',
+    auth: false,
+    response: NodesResponse,
+    status: 200,
+    errors: [
+      'NOT_FOUND',
+      'NOT_A_FOLDER',
+      'LINK_EXPIRED',
+      'LINK_EXHAUSTED',
+      'LINK_REVOKED',
+      'LINK_DISABLED',
+      'LINK_PASSWORD_REQUIRED',
+      'LINK_PASSWORD_WRONG',
+      'RATE_LIMITED',
+    ],
+  }),
+  createLinkGrant: route({
+    method: 'POST',
+    path: '/links/:linkId/grants',
+    summary: 'Start one download: counts once against the download cap and returns a grant for ranged reads.',
+    auth: false,
+    response: LinkGrantResponse,
+    status: 201,
+    errors: [
+      'NOT_FOUND',
+      'LINK_EXPIRED',
+      'LINK_EXHAUSTED',
+      'LINK_REVOKED',
+      'LINK_DISABLED',
+      'LINK_PASSWORD_REQUIRED',
+      'LINK_PASSWORD_WRONG',
+      'RATE_LIMITED',
+    ],
+    notes:
+      'A grant lives 24 hours; a folder download uses one grant for all its files. Content is readable only ' +
+      'through a grant, so range requests cannot get around the cap.',
+  }),
+  linkContent: route({
+    method: 'GET',
+    path: '/links/:linkId/grants/:grantId/content',
+    summary: "The ciphertext of a file link's current version (what `curl` fetches).",
+    auth: false,
+    response: 'binary',
+    status: 200,
+    errors: [
+      'NOT_FOUND',
+      'NOT_A_FILE',
+      'LINK_GRANT_EXPIRED',
+      'LINK_EXPIRED',
+      'LINK_REVOKED',
+      'LINK_DISABLED',
+      'RANGE_NOT_SATISFIABLE',
+    ],
+    notes:
+      'Range, ETag (`"<versionId>"`) and If-Range as for `GET /nodes/:id/content`. The link stays checked on every request.',
+  }),
+  linkVersionContent: route({
+    method: 'GET',
+    path: '/links/:linkId/grants/:grantId/versions/:versionId/content',
+    summary: 'The ciphertext of the current version of a file inside the link (pinned by version id).',
+    auth: false,
+    response: 'binary',
+    status: 200,
+    errors: [
+      'NOT_FOUND',
+      'LINK_GRANT_EXPIRED',
+      'LINK_EXPIRED',
+      'LINK_REVOKED',
+      'LINK_DISABLED',
+      'RANGE_NOT_SATISFIABLE',
+    ],
+  }),
+  reportLink: route({
+    method: 'POST',
+    path: '/links/:linkId/reports',
+    summary: 'Report a link to the operator (reason and an optional note); no account needed.',
+    auth: false,
+    request: ReportLinkRequest,
+    response: ReportResponse,
+    status: 201,
+    errors: ['NOT_FOUND', 'RATE_LIMITED'],
   }),
   listPlans: route({
     method: 'GET',

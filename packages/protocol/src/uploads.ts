@@ -29,6 +29,13 @@ export const UploadPart = z.object({
 });
 export type UploadPart = z.infer<typeof UploadPart>;
 
+/**
+ * How part bytes travel: `server` (PUT /uploads/:id/parts/:n to the API server) or `direct` (ask
+ * for a presigned URL per part, PUT the bytes straight to the object store).
+ */
+export const PartTransfer = z.enum(['server', 'direct']);
+export type PartTransfer = z.infer<typeof PartTransfer>;
+
 /** An upload is open until it is completed. */
 export const UploadState = z.enum(['open', 'completed']);
 export type UploadState = z.infer<typeof UploadState>;
@@ -43,6 +50,8 @@ export const Upload = z.object({
   parts: z.array(UploadPart),
   expiresAt: Timestamp,
   state: UploadState,
+  /** Absent from servers that only take parts themselves. */
+  partTransfer: PartTransfer.default('server'),
 });
 export type Upload = z.infer<typeof Upload>;
 
@@ -55,6 +64,36 @@ export type UploadResponse = z.infer<typeof UploadResponse>;
 /** Answer of `PUT /uploads/:id/parts/:partNumber`. */
 export const PartResponse = z.object({ part: UploadPart });
 export type PartResponse = z.infer<typeof PartResponse>;
+
+/** Body of `POST /uploads/:id/parts/:partNumber/target`: the digests of the part about to be sent. */
+export const PartTargetRequest = z.object({
+  /** SHA-256 of the part's bytes, lowercase hex. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** MD5 of the part's bytes, base64 (the object store checks it: Content-MD5). */
+  md5: z.string().regex(/^[A-Za-z0-9+/]{22}==$/),
+});
+export type PartTargetRequest = z.infer<typeof PartTargetRequest>;
+
+/** A request the client sends as given: to a presigned URL of the object store. */
+export const PresignedRequest = z.object({
+  url: z.url(),
+  method: z.enum(['GET', 'PUT']),
+  /** Headers to send with it (signed into the URL). */
+  headers: z.record(z.string(), z.string()),
+  expiresAt: Timestamp,
+});
+export type PresignedRequest = z.infer<typeof PresignedRequest>;
+
+/** Answer of `POST /uploads/:id/parts/:partNumber/target`: the part landed already, or where to PUT it. */
+export const PartTargetResponse = z.object({
+  landed: UploadPart.nullable(),
+  target: PresignedRequest.nullable(),
+});
+export type PartTargetResponse = z.infer<typeof PartTargetResponse>;
+
+/** Answer of `GET /versions/:versionId/location`: a presigned URL for the content, or null (use `/content`). */
+export const ContentLocationResponse = z.object({ location: PresignedRequest.nullable() });
+export type ContentLocationResponse = z.infer<typeof ContentLocationResponse>;
 
 /** The new version's key (wrapped by the file's key) and its encrypted attributes. */
 export const NewVersion = z.object({ id: VersionId, wrappedKey: WrappedKey, encryptedAttrs: EncryptedAttrs });

@@ -9,6 +9,7 @@ import { SessionAuthenticator } from './auth.js';
 import { AppError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { accountRoutes } from './modules/accounts/routes.js';
+import { sharingRoutes } from './modules/sharing/routes.js';
 import { paymentRoutes } from './modules/payments/routes.js';
 import { transferRoutes } from './modules/transfers/routes.js';
 import { treeRoutes } from './modules/tree/routes.js';
@@ -176,6 +177,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes, { ...deps, metrics });
   await app.register(treeRoutes, deps);
   await app.register(transferRoutes, deps);
+  await app.register(sharingRoutes, deps);
   await app.register(paymentRoutes, deps);
   return app;
 }

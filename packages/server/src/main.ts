@@ -16,7 +16,14 @@ const USAGE = `usage: hoard-server [--data DIR] [--port N] [--host H]
 
 Environment: DATABASE_URL (postgres://...; default SQLite in DIR), HOARD_FREE_QUOTA_BYTES
 (default 100000000000), HOARD_LOG_LEVEL (default info), HOARD_JOB_INTERVAL_SECONDS (default 60),
-HOARD_TRUST_PROXY (true behind a trusted reverse proxy).
+HOARD_TRUST_PROXY (true behind a trusted reverse proxy), HOARD_OPAQUE_SERVER_SETUP (keeps the OPAQUE
+key material out of the database; see \`hoard-server admin opaque-setup\`).
+Fleet mode (docs/OPERATIONS.md): HOARD_S3_ENDPOINT, HOARD_S3_BUCKET, HOARD_S3_ACCESS_KEY_ID,
+HOARD_S3_SECRET_ACCESS_KEY, HOARD_S3_REGION (default us-east-1), HOARD_S3_FORCE_PATH_STYLE (default
+true) put blobs in an S3 bucket (DIR then holds no blob); HOARD_S3_TRANSFERS direct|proxy (default
+direct: presigned URLs), HOARD_PRESIGN_TTL_SECONDS (default 900); REDIS_URL (redis://...) shares
+rate limits between servers.
+
 Payments (docs/PAYMENTS.md): HOARD_PLANS; BTCPay: HOARD_BTCPAY_URL, HOARD_BTCPAY_API_KEY,
 HOARD_BTCPAY_STORE_ID, HOARD_BTCPAY_WEBHOOK_SECRET; or watch-only: HOARD_XPUB, HOARD_NETWORK,
 HOARD_ESPLORA_URL or HOARD_BITCOIND_RPC_URL, HOARD_CONFIRMATIONS, HOARD_CHAIN_POLL_SECONDS.`;
@@ -76,7 +83,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, logger);
+  let server;
+  try {
+    server = await startServer(config, logger);
+  } catch (error) {
+    console.error(`hoard-server: cannot start: ${(error as Error).message}`);
+    process.exit(1);
+  }
   logger.info(
     { address: server.address, dialect: server.dialect, dataDir: config.dataDir },
     'hoard-server ready',

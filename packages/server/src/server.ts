@@ -9,7 +9,11 @@ import type { Config } from './config.js';
 import { openDatabase, sqlitePathIn, type Dialect } from './db/database.js';
 import { startJobs } from './jobs.js';
 import { createPaymentProvider, startPaymentsLoop } from './modules/payments/payments-runtime.js';
+import type { BlobStore } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
+import { RedisSharedState } from './shared-state/redis-shared-state.js';
+import type { SharedState } from './shared-state/shared-state.js';
+import { S3BlobStore } from './storage/s3-blob-store.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -25,20 +29,64 @@ export async function startServer(
   logger?: FastifyBaseLogger,
   clock: Clock = systemClock,
 ): Promise<RunningServer> {
-  const { db, dialect } = await openDatabase(
-    config.databaseUrl
-      ? {
-          databaseUrl: config.databaseUrl,
-          onPoolError: (error) => logger?.warn({ err: error }, 'idle database connection failed'),
-        }
-      : { sqlitePath: sqlitePathIn(config.dataDir) },
-  );
-  const blobStore = new FsBlobStore({ rootDir: config.dataDir });
+  let opened;
+  try {
+    opened = await openDatabase(
+      config.databaseUrl
+        ? {
+            databaseUrl: config.databaseUrl,
+            onPoolError: (error) => logger?.warn({ err: error }, 'idle database connection failed'),
+          }
+        : { sqlitePath: sqlitePathIn(config.dataDir) },
+    );
+  } catch (error) {
+    const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'the SQLite database';
+    throw new Error(`${where} cannot be opened: ${(error as Error).message}`, { cause: error });
+  }
+  const { db, dialect } = opened;
+  // Fleet mode: blobs in the bucket (created if missing); dataDir then holds no blob.
+  let s3: S3BlobStore | undefined;
+  let blobStore: BlobStore;
   let app: FastifyInstance;
+  // Several servers: rate limits and part locks in Redis. Redis down at start is no reason to stay
+  // down: login limits refuse until it answers, the rest works ([Note: Redis down]).
+  let shared: SharedState | undefined;
   const paymentProvider = createPaymentProvider(config, db, clock);
   try {
-    app = await createApp({ config, db, blobStore, clock, paymentProvider, ...(logger ? { logger } : {}) });
+    if (config.s3) {
+      s3 = new S3BlobStore(config.s3);
+      await s3.ensureBucket();
+      blobStore = s3;
+    } else {
+      blobStore = new FsBlobStore({ rootDir: config.dataDir });
+    }
+    if (config.redisUrl) {
+      let warned = false;
+      const redis = new RedisSharedState({
+        url: config.redisUrl,
+        keyPrefix: config.redisKeyPrefix,
+        clock,
+        onError: (error) => {
+          if (warned) return;
+          warned = true;
+          logger?.warn({ err: error }, 'Redis is unreachable: login limits refuse until it answers');
+        },
+      });
+      if (!(await redis.ready(3000))) logger?.warn('Redis did not answer at start');
+      shared = redis;
+    }
+    app = await createApp({
+      config,
+      db,
+      blobStore,
+      clock,
+      paymentProvider,
+      ...(shared ? { shared } : {}),
+      ...(logger ? { logger } : {}),
+    });
   } catch (error) {
+    s3?.close();
+    await shared?.close();
     await db.destroy();
     throw error;
   }
@@ -63,6 +111,8 @@ export async function startServer(
     await jobs.stop();
     await app.close();
     await db.destroy();
+    s3?.close();
+    await shared?.close();
     throw error;
   }
   return {
@@ -74,6 +124,8 @@ export async function startServer(
       await payments?.stop();
       await jobs.stop();
       await db.destroy();
+      s3?.close();
+      await shared?.close();
     },
   };
 }

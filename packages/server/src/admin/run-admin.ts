@@ -1,7 +1,6 @@
 // `hoard-server admin <command> [args]`: opens the configured database (SQLite in --data, or
 // DATABASE_URL), runs one operator command from admin-commands.ts, closes the database. Exit codes:
 // 0 done, 1 refused or failed, 2 bad usage.
-import { AppError } from '../errors.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { openDatabase, sqlitePathIn } from '../db/database.js';
@@ -44,11 +43,9 @@ export async function runAdmin(
       io.err(`${error.message}\nusage: hoard-server admin ${command.name} ${command.usage}`);
       return 2;
     }
-    if (error instanceof AppError) {
-      io.err(`hoard-server admin ${command.name}: ${error.message}`);
-      return 1;
-    }
-    throw error;
+    // A refusal (AppError, or an Error a command throws to say why it will not go on).
+    io.err(`hoard-server admin ${command.name}: ${(error as Error).message}`);
+    return 1;
   } finally {
     await db.destroy();
   }

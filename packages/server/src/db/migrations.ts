@@ -152,10 +152,74 @@ const versionsByUser: Migration = {
   },
 };
 
+/** Sharing (issue 4): public links, their download grants, reports of links. */
+const sharing: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('links')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('node_id', 'text', (c) => c.notNull().references('nodes.id').onDelete('cascade'))
+      .addColumn('wrapped_key', 'text', (c) => c.notNull())
+      .addColumn('owner_wrapped_link_key', 'text', (c) => c.notNull())
+      .addColumn('key_commitment', 'text', (c) => c.notNull())
+      .addColumn('password_verifier', 'text')
+      .addColumn('expires_at', 'bigint')
+      .addColumn('max_downloads', 'bigint')
+      .addColumn('download_count', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('password_failures', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('password_window_start', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('revoked_at', 'bigint')
+      .addColumn('disabled_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('links_user_id').on('links').column('user_id').execute();
+    await db.schema.createIndex('links_node_id').on('links').column('node_id').execute();
+
+    await db.schema
+      .createTable('link_grants')
+      .addColumn('id_hash', 'text', (c) => c.primaryKey())
+      .addColumn('link_id', 'text', (c) => c.notNull().references('links.id').onDelete('cascade'))
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('link_grants_link_id').on('link_grants').column('link_id').execute();
+    await db.schema.createIndex('link_grants_expires_at').on('link_grants').column('expires_at').execute();
+
+    await db.schema
+      .createTable('link_reports')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('link_id', 'text', (c) => c.notNull())
+      .addColumn('owner_id', 'text')
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('note', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('link_reports_created_at').on('link_reports').column('created_at').execute();
+  },
+};
+
+/** Fleet: parts announced before a client sends them straight to the object store. */
+const fleet: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('upload_part_claims')
+      .addColumn('upload_id', 'text', (c) => c.notNull().references('uploads.id').onDelete('cascade'))
+      .addColumn('part_number', 'integer', (c) => c.notNull())
+      .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+      .addColumn('sha256_hex', 'text', (c) => c.notNull())
+      .addColumn('md5_hex', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('upload_part_claims_pk', ['upload_id', 'part_number'])
+      .execute();
+  },
+};
+
 /** Every migration, in order. Never edit a released one: add the next. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_versions_user_id': versionsByUser,
+  '0003_sharing': sharing,
+  '0004_fleet': fleet,
   '0005_payments': payments,
 };
 

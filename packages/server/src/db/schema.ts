@@ -101,6 +101,18 @@ export interface UploadPartsTable {
   sha256_hex: string;
 }
 
+/**
+ * What a client announced for a part it sends straight to the object store (fleet, direct
+ * transfers): the part counts as landed only once the store holds it with this size and MD5.
+ */
+export interface UploadPartClaimsTable {
+  upload_id: string;
+  part_number: number;
+  size_bytes: number;
+  sha256_hex: string;
+  md5_hex: string;
+}
+
 export interface BlobGarbageTable {
   blob_key: string;
   user_id: string;
@@ -114,6 +126,46 @@ export interface ServerSecretsTable {
   created_at: number;
 }
 
+/** A public link to a node (issue 4). Keys are wrapped; the link key itself is never stored. */
+export interface LinksTable {
+  id: string;
+  user_id: string;
+  node_id: string;
+  wrapped_key: string;
+  owner_wrapped_link_key: string;
+  key_commitment: string;
+  /** SHA-256 (base64url) of the password proof; null without a password. */
+  password_verifier: string | null;
+  expires_at: number | null;
+  max_downloads: number | null;
+  download_count: ColumnType<number, number | undefined, number>;
+  /** Wrong password proofs in the window starting at password_window_start. */
+  password_failures: ColumnType<number, number | undefined, number>;
+  password_window_start: ColumnType<number, number | undefined, number>;
+  revoked_at: number | null;
+  disabled_at: number | null;
+  created_at: number;
+}
+
+/** One counted download of a link: ranged reads go through it until it expires. */
+export interface LinkGrantsTable {
+  /** SHA-256 (base64url) of the grant id; the grant id itself is never stored. */
+  id_hash: string;
+  link_id: string;
+  expires_at: number;
+  created_at: number;
+}
+
+/** A report of a link, for the operator. */
+export interface LinkReportsTable {
+  id: string;
+  link_id: string;
+  owner_id: string | null;
+  reason: string;
+  note: string | null;
+  created_at: number;
+}
+
 export interface DatabaseSchema extends PaymentTables {
   users: UsersTable;
   sessions: SessionsTable;
@@ -123,8 +175,12 @@ export interface DatabaseSchema extends PaymentTables {
   versions: VersionsTable;
   uploads: UploadsTable;
   upload_parts: UploadPartsTable;
+  upload_part_claims: UploadPartClaimsTable;
   blob_garbage: BlobGarbageTable;
   server_secrets: ServerSecretsTable;
+  links: LinksTable;
+  link_grants: LinkGrantsTable;
+  link_reports: LinkReportsTable;
 }
 
 /** The database handle every module uses; a Transaction<DatabaseSchema> is one too. */
@@ -136,6 +192,7 @@ export type NodeRow = Selectable<NodesTable>;
 export type VersionRow = Selectable<VersionsTable>;
 export type UploadRow = Selectable<UploadsTable>;
 export type UploadPartRow = Selectable<UploadPartsTable>;
+export type LinkRow = Selectable<LinksTable>;
 
 /** Unused import guard: Generated is re-exported for modules that add tables later. */
 export type { Generated };

@@ -18,6 +18,11 @@ export interface StoredPart {
   sizeBytes: number;
   /** SHA-256 of the part's bytes, lowercase hex. */
   sha256Hex: string;
+  /**
+   * MD5 of the part's bytes, lowercase hex, for a part the client sent straight to the store: the
+   * store's completion then refuses unless it holds the part with this MD5 (S3: its ETag).
+   */
+  md5Hex?: string;
 }
 
 export interface ByteRange {
@@ -29,6 +34,10 @@ export interface ByteRange {
 /** An unfinished multipart write, as listUnfinished reports it. */
 export interface UnfinishedBlob {
   key: string;
+  /**
+   * A handle that aborts it. Not necessarily the one createMultipart returned (an S3 store cannot
+   * list an upload's size): callers match unfinished writes to their records by key.
+   */
   handle: string;
   /** How long ago the write began or last received bytes, by the store's own clock. */
   ageMs: number;
@@ -76,6 +85,49 @@ export interface BlobStore {
   sizeOf(key: string): Promise<number | undefined>;
   /** Deletes the blob. Idempotent: deleting a missing blob succeeds. */
   delete(key: string): Promise<void>;
+}
+
+/** A part as an object store holds it (S3 ListParts). */
+export interface BucketPart {
+  partNumber: number;
+  sizeBytes: number;
+  /** The ETag without quotes: for a plain (non-KMS) part, the MD5 of its bytes in hex. */
+  etag: string;
+}
+
+/** A presigned request: the client sends it as given, with these headers. */
+export interface PresignedRequest {
+  url: string;
+  method: 'GET' | 'PUT';
+  headers: Record<string, string>;
+}
+
+/**
+ * A store that clients can reach themselves (S3BlobStore): part uploads and downloads go straight
+ * between client and store through presigned URLs, and the server only checks what landed.
+ */
+export interface DirectTransferStore {
+  /** A presigned PUT of one part whose MD5 (base64) is signed in. */
+  presignPart(
+    key: string,
+    handle: string,
+    part: { partNumber: number; sizeBytes: number; md5B64: string },
+    ttlSeconds: number,
+  ): Promise<PresignedRequest>;
+  /** A presigned GET of a whole blob (Range works on it). */
+  presignRead(key: string, ttlSeconds: number): Promise<PresignedRequest>;
+  /** The parts the store holds for an unfinished write; undefined once it is gone. */
+  listParts(key: string, handle: string): Promise<BucketPart[] | undefined>;
+}
+
+/** Whether `store` can hand out presigned URLs. */
+export function isDirectTransferStore(store: BlobStore): store is BlobStore & DirectTransferStore {
+  const candidate = store as Partial<DirectTransferStore>;
+  return (
+    typeof candidate.presignPart === 'function' &&
+    typeof candidate.presignRead === 'function' &&
+    typeof candidate.listParts === 'function'
+  );
 }
 
 /** The blob (or the unfinished multipart write) does not exist. */

@@ -24,7 +24,8 @@ import type { AppDeps } from '../../app-deps.js';
 import { requireSession } from '../../auth.js';
 import { AppError } from '../../errors.js';
 import type { AppMetrics } from '../../metrics.js';
-import { InMemoryRateLimiter, type RateLimiter } from '../../rate-limiter.js';
+import type { RateLimiter } from '../../rate-limiter.js';
+import { InProcessSharedState } from '../../shared-state/shared-state.js';
 import { idParam, parseWith } from '../../validation.js';
 import * as accounts from './accounts-service.js';
 import { OpaqueServer, loadOpaqueServerSetup } from './opaque-server.js';
@@ -40,28 +41,17 @@ export type AccountRoutesOptions = AppDeps & { metrics: AppMetrics; rateLimiters
 
 export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (app, options) => {
   const { db, config, clock, blobStore, metrics } = options;
-  const opaque = new OpaqueServer(await loadOpaqueServerSetup(db, clock.now()));
+  const opaque = new OpaqueServer(await loadOpaqueServerSetup(db, clock.now(), config.opaqueServerSetup));
   const ctx: accounts.AccountsContext = { db, config, opaque };
+  // Shared by every server in a fleet; login limits refuse while the shared store is down.
+  const shared = options.shared ?? new InProcessSharedState(clock);
   const limiters: LoginRateLimiters = options.rateLimiters ?? {
-    perEmail: new InMemoryRateLimiter(
-      config.loginRateLimitPerEmail.limit,
-      config.loginRateLimitPerEmail.windowSeconds,
-      clock,
-    ),
-    perIp: new InMemoryRateLimiter(
-      config.loginRateLimitPerIp.limit,
-      config.loginRateLimitPerIp.windowSeconds,
-      clock,
-    ),
+    perEmail: shared.rateLimiter('login-email', config.loginRateLimitPerEmail, 'deny'),
+    perIp: shared.rateLimiter('login-ip', config.loginRateLimitPerIp, 'deny'),
   };
 
   const signupLimiter =
-    limiters.signupPerIp ??
-    new InMemoryRateLimiter(
-      config.signupRateLimitPerIp.limit,
-      config.signupRateLimitPerIp.windowSeconds,
-      clock,
-    );
+    limiters.signupPerIp ?? shared.rateLimiter('signup-ip', config.signupRateLimitPerIp, 'allow');
 
   /** Counts an attempt against the e-mail address and the client address; 429 if either is spent. */
   async function limitAttempt(request: FastifyRequest, email: string): Promise<void> {

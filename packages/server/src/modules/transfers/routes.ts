@@ -6,7 +6,10 @@ import { Readable } from 'node:stream';
 import {
   CompleteUploadRequest,
   CreateUploadRequest,
+  PartTargetRequest,
+  type ContentLocationResponse,
   type NodeResponse,
+  type PartTargetResponse,
   type PartResponse,
   type UploadResponse,
 } from '@hoard/protocol';
@@ -17,6 +20,7 @@ import { AppError } from '../../errors.js';
 import { idParam, parseWith } from '../../validation.js';
 import { contentOfNode, contentOfVersion, type ContentSource } from './content-service.js';
 import { decideRange } from './http-range.js';
+import { isDirectTransferStore } from '../../storage/blob-store.js';
 import { maxPartSizeBytes, UploadService, type TransferLimits } from './upload-service.js';
 
 export type TransferRoutesOptions = AppDeps & { transferLimits?: Partial<TransferLimits> };
@@ -28,7 +32,8 @@ function contentLengthOf(request: FastifyRequest): number | undefined {
   return header !== undefined && DECIMAL.test(header) ? Number(header) : undefined;
 }
 
-async function sendContent(
+/** Sends a version's ciphertext with a single HTTP Range, ETag and If-Range (links reuse it). */
+export async function sendContent(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: AppDeps,
@@ -73,11 +78,19 @@ async function sendContent(
 export const transferRoutes: FastifyPluginCallback<TransferRoutesOptions> = (app, options, done) => {
   const deps: AppDeps = options;
   const limits = options.transferLimits;
+  // Presigned transfers when the store can hand out URLs and the config does not ask for proxying.
+  const store = deps.blobStore;
+  const direct =
+    deps.config.s3Transfers === 'direct' && isDirectTransferStore(store)
+      ? { store, ttlSeconds: deps.config.presignTtlSeconds }
+      : undefined;
   const service = new UploadService({
     db: deps.db,
     blobStore: deps.blobStore,
     clock: deps.clock,
     ...(limits ? { limits } : {}),
+    direct,
+    partLocks: deps.shared?.partLocks,
   });
   // Just above the largest part: a bigger declared body is refused before a byte is read. (Fastify
   // checks bodyLimit only for bodies it buffers itself; this parser hands the stream through.)
@@ -139,6 +152,24 @@ export const transferRoutes: FastifyPluginCallback<TransferRoutesOptions> = (app
       }
       throw error;
     }
+  });
+
+  app.post('/uploads/:id/parts/:partNumber/target', async (request): Promise<PartTargetResponse> => {
+    const { userId } = await requireSession(request);
+    const uploadId = idParam(request.params, 'id');
+    const raw = (request.params as { partNumber?: string }).partNumber ?? '';
+    const partNumber = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+    const body = parseWith(PartTargetRequest, request.body);
+    return service.partTarget(userId, uploadId, partNumber, body);
+  });
+
+  app.get('/versions/:versionId/location', async (request): Promise<ContentLocationResponse> => {
+    const { userId } = await requireSession(request);
+    const source = await contentOfVersion(deps.db, userId, idParam(request.params, 'versionId'));
+    if (!direct) return { location: null };
+    const presigned = await direct.store.presignRead(source.blobKey, direct.ttlSeconds);
+    const expiresAt = new Date(deps.clock.now() + direct.ttlSeconds * 1000).toISOString();
+    return { location: { ...presigned, expiresAt } };
   });
 
   app.post('/uploads/:id/complete', async (request, reply): Promise<NodeResponse> => {

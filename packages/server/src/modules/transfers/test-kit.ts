@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../app.js';
 import { ManualClock } from '../../clock.js';
-import { parseConfig } from '../../config.js';
+import { parseConfig, type ConfigInput } from '../../config.js';
 import type { Dialect } from '../../db/database.js';
 import type { Db } from '../../db/schema.js';
 import { sha256B64u } from '../../secrets.js';
+import type { BlobStore } from '../../storage/blob-store.js';
 import { FsBlobStore } from '../../storage/fs-blob-store.js';
 import { createTestDatabase, testDialects } from '../../testing/test-database.js';
 import { createRootFolder } from '../tree/tree-service.js';
@@ -34,7 +35,7 @@ export interface TestServer {
   app: FastifyInstance;
   db: Db;
   clock: ManualClock;
-  blobStore: FsBlobStore;
+  blobStore: BlobStore;
   dataDir: string;
   deps: TransferDeps;
   /** A new account with `quotaBytes` of quota, a root folder and a live session. */
@@ -46,14 +47,20 @@ export function randomId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-/** Starts a whole app (transfers routes included) on a fresh data directory and database. */
-export async function startTestServer(dialect: Dialect): Promise<TestServer> {
+/**
+ * Starts a whole app (transfers routes included) on a fresh data directory and database, with an
+ * FsBlobStore there unless another store is given.
+ */
+export async function startTestServer(
+  dialect: Dialect,
+  options: { blobStore?: BlobStore; config?: ConfigInput } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'hoard-transfers-'));
   const database = await createTestDatabase(dialect, process.env.DATABASE_URL);
   const { db } = database;
   const clock = new ManualClock(Date.now());
-  const blobStore = new FsBlobStore({ rootDir: dataDir });
-  const appDeps = { config: parseConfig({ dataDir }), db, blobStore, clock };
+  const blobStore = options.blobStore ?? new FsBlobStore({ rootDir: dataDir });
+  const appDeps = { config: parseConfig({ dataDir, ...options.config }), db, blobStore, clock };
   const app = await createApp(appDeps);
   if (!app.hasRoute({ method: 'PUT', url: '/uploads/:id/parts/:partNumber' })) {
     await app.register(transferRoutes, appDeps);

@@ -15,11 +15,23 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
-import type { CompleteUploadRequest, Node, Upload, UploadPart } from '@hoard/protocol';
+import type {
+  CompleteUploadRequest,
+  Node,
+  PartTargetRequest,
+  PartTargetResponse,
+  Upload,
+  UploadPart,
+} from '@hoard/protocol';
 import type { Clock } from '../../clock.js';
 import type { Db, UploadRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import { BlobNotFoundError, PartSizeMismatchError, type BlobStore } from '../../storage/blob-store.js';
+import {
+  BlobNotFoundError,
+  PartSizeMismatchError,
+  type BlobStore,
+  type DirectTransferStore,
+} from '../../storage/blob-store.js';
 import { consumeExactly } from '../../storage/exact-body.js';
 import { applyDueLapses } from '../payments/subscriptions.js';
 import { addFileVersion, createFileNode, readNode } from '../tree/tree-service.js';
@@ -50,12 +62,47 @@ export const defaultTransferLimits: TransferLimits = {
   garbageGraceMs: HOUR_MS,
 };
 
+/** Presigned transfers straight between clients and the store (fleet mode with S3). */
+export interface DirectTransfers {
+  store: DirectTransferStore;
+  /** Lifetime of each presigned URL. */
+  ttlSeconds: number;
+}
+
 /** What the transfers module needs: the database, the blob store, the clock. */
 export interface TransferDeps {
   db: Db;
   blobStore: BlobStore;
   clock: Clock;
   limits?: Partial<TransferLimits>;
+  /** Set when part bytes go straight to the store; absent: every part passes through the server. */
+  direct?: DirectTransfers | undefined;
+  /**
+   * Marks a part as being written, across every server that shares it (Redis in a fleet); absent:
+   * in this process only.
+   */
+  partLocks?: PartLocks | undefined;
+}
+
+/** Who is writing which part right now: PART_IN_PROGRESS for a second writer. */
+export interface PartLocks {
+  /** True if the lock was taken; false if another request holds it. */
+  acquire(key: string): Promise<boolean>;
+  release(key: string): Promise<void>;
+}
+
+/** Part locks of one process. */
+export class InProcessPartLocks implements PartLocks {
+  readonly #held = new Set<string>();
+  acquire(key: string): Promise<boolean> {
+    if (this.#held.has(key)) return Promise.resolve(false);
+    this.#held.add(key);
+    return Promise.resolve(true);
+  }
+  release(key: string): Promise<void> {
+    this.#held.delete(key);
+    return Promise.resolve();
+  }
 }
 
 function limitsOf(deps: Pick<TransferDeps, 'limits'>): TransferLimits {
@@ -70,7 +117,7 @@ function geometryOf(row: UploadRow): UploadGeometry {
   return { sizeBytes: row.size_bytes, partSizeBytes: row.part_size_bytes, partCount: row.part_count };
 }
 
-function toUpload(row: UploadRow, parts: readonly UploadPart[]): Upload {
+function toUpload(row: UploadRow, parts: readonly UploadPart[], direct: boolean): Upload {
   return {
     id: row.id as Upload['id'],
     sizeBytes: row.size_bytes,
@@ -79,6 +126,7 @@ function toUpload(row: UploadRow, parts: readonly UploadPart[]): Upload {
     parts: [...parts],
     expiresAt: new Date(row.expires_at).toISOString(),
     state: row.state,
+    partTransfer: direct ? 'direct' : 'server',
   };
 }
 
@@ -94,18 +142,23 @@ export function maxPartSizeBytes(deps: Pick<TransferDeps, 'limits'>): number {
 }
 
 /**
- * Uploads of one server process. Holds the in-process set of parts being written, which is what
- * answers PART_IN_PROGRESS: with the local store every part passes through this one process (with
- * S3, parts go straight to the bucket and the bucket serialises them).
+ * Uploads. Part locks answer PART_IN_PROGRESS for a part that another request is writing through
+ * a server (in process on one box, in Redis for a fleet); parts sent straight to the bucket need
+ * none: the bucket serialises them, and completion checks what it holds.
  */
 export class UploadService {
   readonly #deps: TransferDeps;
   readonly #limits: TransferLimits;
-  readonly #partsInFlight = new Set<string>();
+  readonly #partLocks: PartLocks;
 
   constructor(deps: TransferDeps) {
     this.#deps = deps;
     this.#limits = limitsOf(deps);
+    this.#partLocks = deps.partLocks ?? new InProcessPartLocks();
+  }
+
+  get #direct(): boolean {
+    return this.#deps.direct !== undefined;
   }
 
   /** Starts an upload of `sizeBytes` of ciphertext, reserving that much quota atomically. */
@@ -168,7 +221,7 @@ export class UploadService {
           .execute();
         return inserted;
       });
-      return toUpload(row, []);
+      return toUpload(row, [], this.#direct);
     } catch (error) {
       await blobStore.abortMultipart(blobKey, handle);
       throw error;
@@ -179,7 +232,111 @@ export class UploadService {
   async get(userId: string, uploadId: string): Promise<Upload> {
     const row = await this.#findOwned(userId, uploadId);
     this.#assertNotExpired(row);
-    return toUpload(row, await this.#partsOf(uploadId));
+    await this.#reconcile(row);
+    return toUpload(row, await this.#partsOf(uploadId), this.#direct);
+  }
+
+  /**
+   * Direct transfers: records the digests of part `partNumber` and answers a presigned PUT for it
+   * (or the part, if it landed already with the same SHA-256).
+   */
+  async partTarget(
+    userId: string,
+    uploadId: string,
+    partNumber: number,
+    digests: PartTargetRequest,
+  ): Promise<PartTargetResponse> {
+    const direct = this.#deps.direct;
+    if (!direct)
+      throw new AppError('DIRECT_TRANSFERS_OFF', 'send parts to PUT /uploads/:id/parts/:partNumber');
+    const row = await this.#findOwned(userId, uploadId);
+    this.#assertNotExpired(row);
+    if (row.state !== 'open') throw new AppError('NOT_FOUND');
+    const geometry = geometryOf(row);
+    if (!Number.isSafeInteger(partNumber) || partNumber < 1 || partNumber > geometry.partCount) {
+      throw new AppError('PART_OUT_OF_RANGE', `part numbers of this upload are 1..${geometry.partCount}`);
+    }
+    const extent = partExtent(geometry, partNumber);
+    const { db, clock } = this.#deps;
+    const landed = await db
+      .selectFrom('upload_parts')
+      .select(['size_bytes', 'sha256_hex'])
+      .where('upload_id', '=', row.id)
+      .where('part_number', '=', partNumber)
+      .executeTakeFirst();
+    if (landed) {
+      if (landed.sha256_hex !== digests.sha256) {
+        throw new AppError('PART_CONFLICT', `part ${partNumber} already landed with other bytes`);
+      }
+      return {
+        landed: { partNumber, sizeBytes: landed.size_bytes, sha256: landed.sha256_hex },
+        target: null,
+      };
+    }
+    const md5Hex = Buffer.from(digests.md5, 'base64').toString('hex');
+    // The latest announcement wins: a part sent with an older URL (other bytes) then never counts.
+    await db
+      .insertInto('upload_part_claims')
+      .values({
+        upload_id: row.id,
+        part_number: partNumber,
+        size_bytes: extent.sizeBytes,
+        sha256_hex: digests.sha256,
+        md5_hex: md5Hex,
+      })
+      .onConflict((oc) =>
+        oc.columns(['upload_id', 'part_number']).doUpdateSet({ sha256_hex: digests.sha256, md5_hex: md5Hex }),
+      )
+      .execute();
+    const request = await direct.store.presignPart(
+      row.blob_key,
+      row.store_handle,
+      { partNumber, sizeBytes: extent.sizeBytes, md5B64: digests.md5 },
+      direct.ttlSeconds,
+    );
+    const expiresAt = new Date(clock.now() + direct.ttlSeconds * 1000).toISOString();
+    return { landed: null, target: { ...request, expiresAt } };
+  }
+
+  /**
+   * Direct transfers: records as landed every announced part that the bucket holds with the
+   * announced size and MD5. Returns the parts the bucket holds with other bytes or another size.
+   */
+  async #reconcile(row: UploadRow): Promise<number[]> {
+    const direct = this.#deps.direct;
+    if (!direct || row.state !== 'open') return [];
+    const { db } = this.#deps;
+    const claims = await db
+      .selectFrom('upload_part_claims')
+      .selectAll()
+      .where('upload_id', '=', row.id)
+      .execute();
+    if (claims.length === 0) return [];
+    const held = await direct.store.listParts(row.blob_key, row.store_handle);
+    if (held === undefined) return [];
+    const inBucket = new Map(held.map((p) => [p.partNumber, p]));
+    const recorded = new Set((await this.#partsOf(row.id)).map((p) => p.partNumber));
+    const wrong: number[] = [];
+    for (const claim of claims) {
+      if (recorded.has(claim.part_number)) continue;
+      const part = inBucket.get(claim.part_number);
+      if (!part) continue;
+      if (part.sizeBytes !== claim.size_bytes || part.etag !== claim.md5_hex) {
+        wrong.push(claim.part_number);
+        continue;
+      }
+      await db
+        .insertInto('upload_parts')
+        .values({
+          upload_id: row.id,
+          part_number: claim.part_number,
+          size_bytes: claim.size_bytes,
+          sha256_hex: claim.sha256_hex,
+        })
+        .onConflict((oc) => oc.columns(['upload_id', 'part_number']).doNothing())
+        .execute();
+    }
+    return wrong;
   }
 
   /**
@@ -208,10 +365,10 @@ export class UploadService {
       throw new AppError('PART_SIZE_MISMATCH', `part ${partNumber} holds exactly ${extent.sizeBytes} bytes`);
     }
     const lockKey = `${uploadId}/${partNumber}`;
-    if (this.#partsInFlight.has(lockKey)) {
+    if (!(await this.#partLocks.acquire(lockKey))) {
+      body.destroy();
       throw new AppError('PART_IN_PROGRESS', `part ${partNumber} is being uploaded by another request`);
     }
-    this.#partsInFlight.add(lockKey);
     try {
       return await this.#takePart(row, partNumber, extent, body);
     } catch (error) {
@@ -222,7 +379,7 @@ export class UploadService {
       if (error instanceof BlobNotFoundError) throw new AppError('NOT_FOUND', undefined, { cause: error });
       throw error;
     } finally {
-      this.#partsInFlight.delete(lockKey);
+      await this.#partLocks.release(lockKey);
     }
   }
 
@@ -280,6 +437,13 @@ export class UploadService {
     if (row.state === 'completed') return { node: await this.#completedNode(row), created: false };
     this.#assertNotExpired(row);
     const geometry = geometryOf(row);
+    const wrong = await this.#reconcile(row);
+    if (wrong.length > 0) {
+      throw new AppError(
+        'UPLOAD_INCOMPLETE',
+        `part(s) ${wrong.slice(0, 20).join(', ')} in the store do not match what was announced (size or MD5): send them again`,
+      );
+    }
     const parts = await this.#partsOf(uploadId);
     const missing: number[] = [];
     const byNumber = new Map(parts.map((p) => [p.partNumber, p]));
@@ -293,10 +457,30 @@ export class UploadService {
     }
     // Durable before the node exists ([Note: upload durability]).
     try {
+      const claims = new Map<number, { sha256Hex: string; md5Hex: string }>();
+      if (this.#direct) {
+        const rows = await db
+          .selectFrom('upload_part_claims')
+          .select(['part_number', 'md5_hex', 'sha256_hex'])
+          .where('upload_id', '=', row.id)
+          .execute();
+        for (const c of rows) claims.set(c.part_number, { sha256Hex: c.sha256_hex, md5Hex: c.md5_hex });
+      }
       await blobStore.completeMultipart(
         row.blob_key,
         row.store_handle,
-        parts.map((p) => ({ partNumber: p.partNumber, sizeBytes: p.sizeBytes, sha256Hex: p.sha256 })),
+        parts.map((p) => {
+          // A part announced for the bucket must be there with the announced MD5 (it may have been
+          // sent again with an older URL since it was recorded).
+          const claim = claims.get(p.partNumber);
+          const md5Hex = claim?.sha256Hex === p.sha256 ? claim.md5Hex : undefined;
+          return {
+            partNumber: p.partNumber,
+            sizeBytes: p.sizeBytes,
+            sha256Hex: p.sha256,
+            ...(md5Hex ? { md5Hex } : {}),
+          };
+        }),
       );
     } catch (error) {
       // A concurrent completion may have finished first.
@@ -446,7 +630,10 @@ export async function expireUploads(deps: TransferDeps, now: number): Promise<nu
   return expired;
 }
 
-/** Aborts unfinished writes older than the grace period that no upload row names. */
+/**
+ * Aborts unfinished writes older than the grace period that no upload row names (by blob key: every
+ * upload has a key of its own, and a store may list a handle other than the one it gave).
+ */
 async function abortOrphanedWrites(deps: TransferDeps): Promise<void> {
   const { db, blobStore } = deps;
   if (!blobStore.listUnfinished) return;
@@ -457,7 +644,6 @@ async function abortOrphanedWrites(deps: TransferDeps): Promise<void> {
       .selectFrom('uploads')
       .select('id')
       .where('blob_key', '=', unfinished.key)
-      .where('store_handle', '=', unfinished.handle)
       .executeTakeFirst();
     if (!named) await blobStore.abortMultipart(unfinished.key, unfinished.handle);
   }

@@ -126,7 +126,7 @@ async function nodeView(db: Db, id: string): Promise<Node> {
 }
 
 /** The node and its ancestors' ids (the root last), or stops early at a trashed or detached node. */
-async function isInTrash(db: Db, row: NodeRow): Promise<boolean> {
+export async function isInTrash(db: Db, row: Pick<NodeRow, 'parent_id' | 'trashed_at'>): Promise<boolean> {
   let current: Pick<NodeRow, 'parent_id' | 'trashed_at'> | undefined = row;
   for (let depth = 0; current; depth++) {
     if (current.trashed_at !== null) return true;
@@ -753,6 +753,22 @@ export async function getVersionBlob(
     .executeTakeFirst();
   if (!version) throw new AppError('NOT_FOUND', 'no such version');
   return { id: version.id, blobKey: version.blob_key, sizeBytes: version.size_bytes };
+}
+
+/** A node as the protocol shows it, whoever owns it (callers have checked access: links, shares). */
+export async function nodeById(db: Db, id: string): Promise<Node | undefined> {
+  const row = await selectNodes(db).where('nodes.id', '=', id).executeTakeFirst();
+  return row ? toNode(row) : undefined;
+}
+
+/** The live children of folder `id`, whoever owns it (callers have checked access: links, shares). */
+export async function liveChildrenOf(db: Db, id: string): Promise<Node[]> {
+  const rows = await selectNodes(db)
+    .where('nodes.parent_id', '=', id)
+    .where('nodes.trashed_at', 'is', null)
+    .orderBy('nodes.id')
+    .execute();
+  return rows.map(toNode);
 }
 
 /** Re-reads a node as the protocol shows it (after the caller's own changes). */

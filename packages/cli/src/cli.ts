@@ -103,9 +103,12 @@ function buildProgram(
   program
     .command('ls')
     .argument('[PATH]', 'remote path', '/')
-    .description('list a folder')
+    .description('list a folder (--shared: the folders shared with you, and inside them)')
     .addOption(json())
-    .action((path: string, o: { json?: boolean }) => run((ctx) => tree.ls(ctx, path, o)));
+    .option('--shared', 'list what is shared with you: / lists the shared folders, /NAME/... inside one')
+    .action((path: string, o: { json?: boolean; shared?: boolean }) =>
+      run((ctx) => (o.shared ? sharing.lsShared(ctx, path, o) : tree.ls(ctx, path, o))),
+    );
   program
     .command('mkdir')
     .argument('<PATH>')
@@ -117,17 +120,65 @@ function buildProgram(
     .argument('<LOCAL...>', 'local files or folders (`-` = stdin, with --name), then the remote folder')
     .usage('[--name NAME] LOCAL... REMOTE_DIR')
     .option('--name <NAME>', 'remote file name for stdin')
+    .option('--shared', 'REMOTE_DIR is in a folder shared with you (/NAME/...; needs write access)')
     .description('upload files and folders into REMOTE_DIR (resumes interrupted uploads)')
-    .action((args: string[], o: { name?: string }) => run((ctx) => transfer.put(ctx, args, o)));
+    .action((args: string[], o: { name?: string; shared?: boolean }) =>
+      run((ctx) => (o.shared ? sharing.putShared(ctx, args) : transfer.put(ctx, args, o))),
+    );
   program
     .command('get')
     .argument('<REMOTE>', 'remote path, or a link URL (https://HOST/l/ID#KEY: no account needed)')
     .argument('[LOCAL]', 'local path (`-` = stdout)')
     .description('download a file or folder (resumes an interrupted link download)')
-    .action((remote: string, local: string | undefined) =>
+    .option('--shared', 'REMOTE is in a folder shared with you (/NAME/...)')
+    .action((remote: string, local: string | undefined, o: { shared?: boolean }) =>
       run((ctx) =>
-        /^https?:\/\//i.test(remote) ? sharing.getLink(ctx, remote, local) : transfer.get(ctx, remote, local),
+        /^https?:\/\//i.test(remote)
+          ? sharing.getLink(ctx, remote, local)
+          : o.shared
+            ? sharing.getShared(ctx, remote, local)
+            : transfer.get(ctx, remote, local),
       ),
+    );
+  program
+    .command('share')
+    .argument('<PATH>', 'a folder of yours')
+    .argument('<EMAIL>', 'the account to share it with')
+    .option('--write', 'let them upload, rename, move and delete (to your trash) inside it')
+    .description('share a folder with another account (read-only unless --write)')
+    .action((path: string, email: string, o: { write?: boolean }) =>
+      run((ctx) => sharing.share(ctx, path, email, o)),
+    );
+  program
+    .command('shares')
+    .description('list the folders you share and those shared with you')
+    .addOption(json())
+    .action((o: { json?: boolean }) => run((ctx) => sharing.shares(ctx, o)));
+  program
+    .command('unshare')
+    .argument('<PATH>')
+    .argument('<EMAIL>')
+    .description('remove an account from a folder you share (it loses access at once)')
+    .action((path: string, email: string) => run((ctx) => sharing.unshare(ctx, path, email)));
+  program
+    .command('invites')
+    .argument('[ACTION]', 'ls (default), accept or decline')
+    .argument('[ID]')
+    .description('list invitations to shared folders, or accept or decline one')
+    .addOption(json())
+    .allowUnknownOption()
+    .action((action: string | undefined, id: string | undefined, o: { json?: boolean }) =>
+      run((ctx) => sharing.invites(ctx, action, id, o)),
+    );
+  program
+    .command('contacts')
+    .argument('[ACTION]', 'ls (default) or verify')
+    .argument('[EMAIL]')
+    .option('--yes', 'with verify: the safety numbers match, pin these keys')
+    .description('pinned contacts; verify EMAIL shows the safety number to compare')
+    .addOption(json())
+    .action((action: string | undefined, email: string | undefined, o: { json?: boolean; yes?: boolean }) =>
+      run((ctx) => sharing.contacts(ctx, action, email, o)),
     );
   program
     .command('link')

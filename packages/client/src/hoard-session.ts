@@ -18,6 +18,7 @@ import type { HttpClient } from './http-client.js';
 import { Payments } from './payments.js';
 import { schemas, type Account, type SessionInfo } from './protocol-adapter.js';
 import { LinkManager } from './sharing-links.js';
+import { ShareManager } from './sharing-shares.js';
 import { Tree, type RemoteEntry, type VersionEntry } from './tree.js';
 import { Uploader, type UploadOptions, type UploadResult, type UploadSource } from './uploader.js';
 
@@ -41,6 +42,8 @@ export class HoardSession {
   readonly tree: Tree;
   /** The account's public links. */
   readonly links: LinkManager;
+  /** Folders shared with other accounts, and with this one. */
+  readonly shares: ShareManager;
   /** Plans, invoices and the account's plan. */
   readonly payments: Payments;
   readonly #http: HttpClient;
@@ -62,6 +65,7 @@ export class HoardSession {
     this.#uploader = new Uploader(http, this.tree, init.masterKey, content);
     this.#downloader = new Downloader(http, content);
     this.links = new LinkManager(http, this.tree, serverUrl, content);
+    this.shares = new ShareManager(http, init.masterKey, content);
   }
 
   /** What to store to resume this session later (the master key wrapped, never raw). */

@@ -5,6 +5,7 @@
 export { ApiError, ClientError, NetworkError, ProtocolError, isTransient } from './api-error.js';
 export { nodeAttributesSchema, versionAttributesSchema } from './attributes.js';
 export type { NodeAttributes, VersionAttributes } from './attributes.js';
+export { Downloader } from './downloader.js';
 export type { DownloadOptions } from './downloader.js';
 export { HoardClient, normalizeEmail } from './hoard-client.js';
 export type { HoardClientOptions, SavedSession } from './hoard-client.js';
@@ -19,7 +20,10 @@ export { MemoryResumeStore } from './resume-store.js';
 export type { ResumeStore, UploadResumeRecord } from './resume-store.js';
 export { withRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';
+export { openVersion } from './tree.js';
 export type { RemoteEntry, VersionEntry } from './tree.js';
 export type { UploadOptions, UploadProgress, UploadResult, UploadSource } from './uploader.js';
 export { LinkManager, PublicLinkSession, formatLinkUrl, parseLinkUrl, reportLink } from './sharing-links.js';
 export type { LinkOptions, OpenLinkOptions, OwnedLink, ParsedLinkUrl } from './sharing-links.js';
+export { ShareManager, SharedFolder, verifyPublishedKeys } from './sharing-shares.js';
+export type { OwnKeys, VerifiedKeys } from './sharing-shares.js';

@@ -12,6 +12,8 @@ export interface AppDeps {
   db: Db;
   blobStore: BlobStore;
   clock: Clock;
+  /** The built web app served at `/` (default: packages/web/dist; nothing is served without it). */
+  webDir?: string;
   /** Rate limits and part locks shared by every server (Redis in a fleet); absent: in process. */
   shared?: SharedState;
   /** BTCPay or the watch-only receiver; absent means no invoices (plans are still listed). */

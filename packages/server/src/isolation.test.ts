@@ -51,6 +51,8 @@ for (const dialect of testDialects(process.env)) {
           .orderBy('id')
           .execute(),
         user: await t.db.selectFrom('users').selectAll().where('id', '=', alice.userId).execute(),
+        links: await t.db.selectFrom('links').selectAll().where('user_id', '=', alice.userId).execute(),
+        shares: await t.db.selectFrom('shares').selectAll().where('owner_id', '=', alice.userId).execute(),
       });
 
     beforeAll(async () => {
@@ -132,6 +134,47 @@ for (const dialect of testDialects(process.env)) {
       expect(upload.statusCode, upload.body).toBe(201);
       ids.upload = upload.json<{ upload: { id: string } }>().upload.id;
       ids.session = alice.session.id;
+      // A link of alice's, and alice's folder shared with carol (accepted, read-write), with an
+      // upload carol began through the share: bob names them all.
+      ids.link = randomId();
+      const link = await t.app.inject({
+        method: 'POST',
+        url: '/links',
+        headers: alice.headers,
+        payload: {
+          id: ids.link,
+          nodeId: ids.folder,
+          wrappedKey: fakeKey(),
+          ownerWrappedLinkKey: fakeKey(),
+          keyCommitment: fake32(),
+        },
+      });
+      expect(link.statusCode, link.body).toBe(201);
+      const carol = await signUp(t.app);
+      ids.share = randomId();
+      const share = await t.app.inject({
+        method: 'POST',
+        url: '/shares',
+        headers: alice.headers,
+        payload: {
+          id: ids.share,
+          folderId: ids.folder,
+          memberUserId: carol.userId,
+          access: 'write',
+          sealedKey: Buffer.alloc(80, 1).toString('base64url'),
+          signature: Buffer.alloc(64, 2).toString('base64url'),
+        },
+      });
+      expect(share.statusCode, share.body).toBe(201);
+      await t.app.inject({ method: 'POST', url: `/shares/${ids.share}/accept`, headers: carol.headers });
+      const shareUpload = await t.app.inject({
+        method: 'POST',
+        url: `/shares/${ids.share}/uploads`,
+        headers: carol.headers,
+        payload: { sizeBytes: 10 },
+      });
+      expect(shareUpload.statusCode, shareUpload.body).toBe(201);
+      ids.shareUpload = shareUpload.json<{ upload: { id: string } }>().upload.id;
       aliceSnapshot = await snapshot();
     });
     afterAll(async () => {
@@ -153,6 +196,17 @@ for (const dialect of testDialects(process.env)) {
       if (spec.path.startsWith('/uploads/:id'))
         return [spec.path.replace(':id', ids.upload!).replace(':partNumber', '1')];
       if (spec.path === '/account/sessions/:id') return [spec.path.replace(':id', ids.session!)];
+      if (spec.path.startsWith('/links/:linkId')) return [spec.path.replace(':linkId', ids.link!)];
+      if (spec.path.startsWith('/shares/:shareId')) {
+        return [ids.folder!, ids.file!].map((nodeId) =>
+          spec.path
+            .replace(':shareId', ids.share!)
+            .replace(':nodeId', nodeId)
+            .replace(':versionId', ids.currentVersion!)
+            .replace(':id', ids.shareUpload!)
+            .replace(':partNumber', '1'),
+        );
+      }
       throw new Error(`the isolation walk does not know ${spec.method} ${spec.path}: add it`);
     }
 
@@ -161,7 +215,21 @@ for (const dialect of testDialects(process.env)) {
         return { payload: Buffer.alloc(10), headers: { 'content-type': 'application/octet-stream' } };
       }
       if (spec.request === undefined) return {};
-      if (spec.path === '/uploads/:id/complete') {
+      if (spec.path === '/links/:linkId') return { payload: { maxDownloads: 1 } };
+      if (spec.path === '/shares/:shareId/nodes') {
+        return {
+          payload: {
+            id: randomId(),
+            parentId: ids.folder,
+            type: 'folder',
+            wrappedKey: fakeKey(),
+            encryptedAttrs: fakeKey(),
+            nameHash: fake32(),
+          },
+        };
+      }
+      if (spec.path === '/shares/:shareId/uploads') return { payload: { sizeBytes: 10 } };
+      if (spec.path === '/uploads/:id/complete' || spec.path === '/shares/:shareId/uploads/:id/complete') {
         return {
           payload: {
             kind: 'new-version',

@@ -3,6 +3,7 @@
 // pending logins, recoveries and sessions that can no longer be used. Every job is idempotent and
 // safe to run on several servers at once.
 import type { AppDeps } from './app-deps.js';
+import { isReadOnly } from './migrate/read-only.js';
 import { deleteExpiredPending } from './modules/accounts/accounts-service.js';
 import { runPaymentJobs } from './modules/payments/payment-jobs.js';
 import { collectBlobGarbage } from './modules/transfers/blob-garbage.js';
@@ -53,7 +54,8 @@ export function startJobs(
 ): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   const tick = () => {
-    if (running) return;
+    // A migration is copying this one box's data: nothing may change under it.
+    if (running || isReadOnly(deps.config.dataDir)) return;
     running = runJobs(deps)
       .then(() => undefined, onError)
       .finally(() => {

@@ -8,8 +8,8 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openDatabase, sqlitePathIn, type Dialect } from './db/database.js';
 import { startJobs } from './jobs.js';
-import { createPaymentProvider, startPaymentsLoop } from './modules/payments/payments-runtime.js';
 import type { BlobStore } from './storage/blob-store.js';
+import { createPaymentProvider, startPaymentsLoop } from './modules/payments/payments-runtime.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { RedisSharedState } from './shared-state/redis-shared-state.js';
 import type { SharedState } from './shared-state/shared-state.js';
@@ -44,6 +44,7 @@ export async function startServer(
     throw new Error(`${where} cannot be opened: ${(error as Error).message}`, { cause: error });
   }
   const { db, dialect } = opened;
+  const paymentProvider = createPaymentProvider(config, db, clock);
   // Fleet mode: blobs in the bucket (created if missing); dataDir then holds no blob.
   let s3: S3BlobStore | undefined;
   let blobStore: BlobStore;
@@ -51,7 +52,6 @@ export async function startServer(
   // Several servers: rate limits and part locks in Redis. Redis down at start is no reason to stay
   // down: login limits refuse until it answers, the rest works ([Note: Redis down]).
   let shared: SharedState | undefined;
-  const paymentProvider = createPaymentProvider(config, db, clock);
   try {
     if (config.s3) {
       s3 = new S3BlobStore(config.s3);

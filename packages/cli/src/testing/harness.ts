@@ -47,6 +47,7 @@ export async function startServer(
   dataDir: string,
   port?: number,
   databaseUrl = '',
+  /** More environment (HOARD_* settings; fleet mode: HOARD_S3_*, REDIS_URL). */
   env: Record<string, string> = {},
 ): Promise<RunningServer> {
   const p = port ?? (await freePort());

@@ -5,6 +5,7 @@ import { HoardClient } from '@hoard/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadRow, signUp, startHarness, testBytes, type Harness } from './harness.js';
 import { mediaScenarios } from './media.scenarios.js';
+import { lookScenarios } from './look.scenarios.js';
 import { organiseScenarios } from './organise.scenarios.js';
 import { sharingScenarios } from './sharing.scenarios.js';
 import { uploadScenarios } from './uploads.scenarios.js';
@@ -82,5 +83,6 @@ describe('web app in chromium', () => {
   organiseScenarios(() => h);
   mediaScenarios(() => h);
   sharingScenarios(() => h);
+  lookScenarios(() => h);
   uploadScenarios(() => h);
 });

@@ -134,19 +134,26 @@ export function App() {
   }
   return (
     <div className="shell">
-      <Header session={session} pathname={pathname} onLogout={() => void logout(session)} />
+      <Header session={session} uploads={uploads} pathname={pathname} onLogout={() => void logout(session)} />
       <main className="content">{page}</main>
       <Transfers uploads={uploads} />
     </div>
   );
 }
 
-function Header(props: { session: HoardSession; pathname: string; onLogout: () => void }) {
+function Header(props: {
+  session: HoardSession;
+  uploads: UploadManager;
+  pathname: string;
+  onLogout: () => void;
+}) {
   const [account, setAccount] = useState<Account>();
-  const { session } = props;
+  const { session, uploads } = props;
+  // The quota bar follows uploads as they land.
+  const landed = useSyncExternalStore(uploads.subscribe, () => uploads.landedCount);
   useEffect(() => {
     session.account().then(setAccount, () => undefined);
-  }, [session, props.pathname]);
+  }, [session, props.pathname, landed]);
   const quota = account?.quota;
   const link = (path: string, label: string, current: boolean) => (
     <a

@@ -3,6 +3,23 @@ import type { ServiceWorkerCommand, StreamTarget } from './shared/messages';
 
 let ready: Promise<ServiceWorker> | undefined;
 
+/**
+ * Files shown in the page (players, previews) stay registered: the browser stops an idle service
+ * worker after about 30 s and its memory goes with it, so these are sent again every 20 s (which
+ * also keeps it awake while a paused video waits for a seek).
+ */
+const shown = new Map<string, StreamTarget>();
+let renewal: ReturnType<typeof setInterval> | undefined;
+
+function renewShown(): void {
+  if (shown.size === 0) {
+    clearInterval(renewal);
+    renewal = undefined;
+    return;
+  }
+  for (const target of shown.values()) void send({ type: 'register', target }).catch(() => undefined);
+}
+
 /** The active service worker controlling this page (registers it on first use). */
 export function serviceWorker(): Promise<ServiceWorker> {
   ready ??= (async () => {
@@ -30,11 +47,16 @@ async function send(command: ServiceWorkerCommand): Promise<void> {
 /** Lets the service worker serve `target` at the URL returned. */
 export async function registerStream(target: StreamTarget): Promise<string> {
   await send({ type: 'register', target });
+  if (target.kind === 'file' && target.disposition === 'inline') {
+    shown.set(target.id, target);
+    renewal ??= setInterval(renewShown, 20_000);
+  }
   const name = target.kind === 'zip' ? `${target.name}.zip` : target.name;
   return `/sw/file/${target.id}/${encodeURIComponent(name)}`;
 }
 
 export async function releaseStream(id: string): Promise<void> {
+  shown.delete(id);
   await send({ type: 'release', id });
 }
 

@@ -46,6 +46,8 @@ export class UploadManager {
   readonly #listeners = new Set<() => void>();
   #snapshot: UploadJob[] = [];
   #pending: PendingUpload[] = [];
+  /** Uploads finished since the page loaded (the quota bar follows it). */
+  landedCount = 0;
   /** Called when a file lands (the page refreshes the folder it is in). */
   onDone: ((parentId: string) => void) | undefined;
 
@@ -199,6 +201,7 @@ export class UploadManager {
         this.#update(job, { resumedParts: event.landedParts, partCount: event.partCount });
         break;
       case 'done':
+        this.landedCount++;
         this.#update(job, { state: 'done', doneBytes: job.job.totalBytes, speedBps: 0 });
         void idbDelete('pending', job.resumeKey).then(() => this.#loadPending());
         this.onDone?.(job.parent.id);

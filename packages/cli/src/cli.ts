@@ -7,6 +7,7 @@ import { ApiError, ClientError, NetworkError, ProtocolError } from '@hoard/clien
 import { CliContext, CliError, type CliIo } from './cli-context.js';
 import * as account from './commands/account-commands.js';
 import * as sharing from './commands/sharing-commands.js';
+import * as payment from './commands/payment-commands.js';
 import * as transfer from './commands/transfer-commands.js';
 import * as tree from './commands/tree-commands.js';
 import { PromptCancelled } from './prompt.js';
@@ -36,7 +37,8 @@ export function describeError(error: unknown): string {
         message = `too many attempts; try again in ${error.retryAfterSeconds ?? 60} seconds`;
         break;
       case 'QUOTA_EXCEEDED':
-        message = 'not enough space left (see `hoard quota`)';
+        message =
+          'not enough space left: free some, or buy a plan (`hoard plans`, `hoard upgrade PLAN`; see `hoard quota`)';
         break;
       default:
         message = `${error.message} (${error.code})`;
@@ -253,6 +255,26 @@ function buildProgram(
     .description('show used and free space')
     .addOption(json())
     .action((o: { json?: boolean }) => run((ctx) => account.quota(ctx, o)));
+  program
+    .command('plans')
+    .description('list the plans and their prices in sats')
+    .addOption(json())
+    .action((o: { json?: boolean }) => run((ctx) => payment.plans(ctx, o)));
+  program
+    .command('upgrade')
+    .argument('<PLAN>')
+    .description('buy a plan: an invoice to pay in bitcoin (address, BIP21 URI, QR code); renewals stack')
+    .addOption(json())
+    .option('--wait', 'follow the invoice live until it is settled')
+    .option('--interval <SECONDS>', 'seconds between two looks with --wait', '3')
+    .action((plan: string, o: { json?: boolean; wait?: boolean; interval?: string }) =>
+      run((ctx) => payment.upgrade(ctx, plan, o)),
+    );
+  program
+    .command('invoices')
+    .description('list your invoices')
+    .addOption(json())
+    .action((o: { json?: boolean }) => run((ctx) => payment.invoices(ctx, o)));
   program
     .command('sessions')
     .argument('[ACTION]', 'ls (default) or revoke')

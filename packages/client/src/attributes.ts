@@ -22,6 +22,15 @@ export const versionAttributesSchema = z.object({
   sizeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   mtimeMs: z.number().int().min(0).optional(),
   mime: z.string().max(255).optional(),
+  /**
+   * A small preview made by the uploader (the web app: at most 160 px), as a data: URL of a WebP,
+   * JPEG or PNG image; nothing else passes, since another account's key may have written it.
+   */
+  thumbnail: z
+    .string()
+    .max(12_000)
+    .regex(/^data:image\/(webp|jpeg|png);base64,[A-Za-z0-9+/]+={0,2}$/)
+    .optional(),
 });
 export type VersionAttributes = z.infer<typeof versionAttributesSchema>;
 

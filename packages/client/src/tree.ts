@@ -42,6 +42,8 @@ export interface RemoteEntry {
   sizeBytes: number;
   /** Modification time the uploader recorded for the current version, if any. */
   mtimeMs?: number;
+  /** The current version's preview image (a data: URL), if the uploader made one. */
+  thumbnail?: string;
   createdAt: string;
   updatedAt: string;
   trashedAt: string | null;
@@ -58,6 +60,8 @@ export interface VersionEntry {
   /** Plaintext size. */
   sizeBytes: number;
   mtimeMs?: number;
+  /** Preview image (a data: URL), if the uploader made one. */
+  thumbnail?: string;
   createdAt: string;
   /** Ciphertext size on the server. */
   cipherSizeBytes: number;
@@ -84,6 +88,7 @@ export async function openVersion(
     nodeId: version.nodeId,
     sizeBytes: attrs.sizeBytes,
     mtimeMs: attrs.mtimeMs,
+    thumbnail: attrs.thumbnail,
     createdAt: version.createdAt,
     cipherSizeBytes: version.sizeBytes,
     version,
@@ -118,10 +123,12 @@ export async function openedEntry(
 ): Promise<RemoteEntry> {
   let sizeBytes = 0;
   let mtimeMs: number | undefined;
+  let thumbnail: string | undefined;
   if (node.type === 'file' && node.currentVersion) {
     const version = await openVersion(key, node.currentVersion, options);
     sizeBytes = version.sizeBytes;
     mtimeMs = version.mtimeMs;
+    thumbnail = version.thumbnail;
   }
   return compact({
     id: node.id,
@@ -131,6 +138,7 @@ export async function openedEntry(
     mime: attrs.mime,
     sizeBytes,
     mtimeMs,
+    thumbnail,
     createdAt: node.createdAt,
     updatedAt: node.updatedAt,
     trashedAt: node.trashedAt,

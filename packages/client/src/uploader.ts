@@ -59,6 +59,8 @@ export interface UploadOptions {
   /** Name of the file in the target folder; an existing file of that name gets a new version. */
   name: string;
   mime?: string;
+  /** A small preview image as a data: URL (see VersionAttributes.thumbnail); stored encrypted. */
+  thumbnail?: string;
   /** With `resumeKey`, makes the upload resumable across crashes. */
   resumeStore?: ResumeStore;
   resumeKey?: string;
@@ -475,7 +477,12 @@ export class Uploader {
       versionKey,
       'version',
       record.versionId,
-      compact({ sizeBytes: source.sizeBytes, mtimeMs: source.mtimeMs, mime: options.mime }),
+      compact({
+        sizeBytes: source.sizeBytes,
+        mtimeMs: source.mtimeMs,
+        mime: options.mime,
+        thumbnail: options.thumbnail,
+      }),
       this.content,
     );
     for (let attempt = 1; ; attempt++) {

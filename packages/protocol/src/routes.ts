@@ -56,6 +56,14 @@ import {
   PartTargetResponse,
   UploadResponse,
 } from './uploads.js';
+import {
+  AccountPlanResponse,
+  CreateInvoiceRequest,
+  InvoiceResponse,
+  InvoicesResponse,
+  PlansResponse,
+  WebhookResponse,
+} from './payments.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -786,6 +794,67 @@ export const routes = {
       'ID_TAKEN',
       'REVISION_CONFLICT',
     ],
+  }),
+  listPlans: route({
+    method: 'GET',
+    path: '/plans',
+    summary: "The plans on offer: the free plan first, then the operator's (prices in integer satoshis).",
+    auth: false,
+    response: PlansResponse,
+    status: 200,
+    errors: [],
+  }),
+  getAccountPlan: route({
+    method: 'GET',
+    path: '/account/plan',
+    summary:
+      "The account's plan, when its paid period ends, its quota and usage, and a notice ahead of a lapse.",
+    auth: true,
+    response: AccountPlanResponse,
+    status: 200,
+    errors: [],
+  }),
+  createInvoice: route({
+    method: 'POST',
+    path: '/invoices',
+    summary: 'Create an invoice for one period of a plan: a fresh address, the amount in sats, a BIP21 URI.',
+    auth: true,
+    request: CreateInvoiceRequest,
+    response: InvoiceResponse,
+    status: 201,
+    errors: ['UNKNOWN_PLAN', 'PAYMENTS_DISABLED', 'RATE_LIMITED', 'UNAVAILABLE'],
+    notes: 'Paying it starts the plan, or extends the current period (renewals stack).',
+  }),
+  listInvoices: route({
+    method: 'GET',
+    path: '/invoices',
+    summary: "The account's invoices, newest first.",
+    auth: true,
+    response: InvoicesResponse,
+    status: 200,
+    errors: [],
+  }),
+  getInvoice: route({
+    method: 'GET',
+    path: '/invoices/:id',
+    summary: 'One invoice of the account with its payments (refreshed from the provider while it is open).',
+    auth: true,
+    response: InvoiceResponse,
+    status: 200,
+    errors: ['NOT_FOUND'],
+  }),
+  btcpayWebhook: route({
+    method: 'POST',
+    path: '/payments/btcpay/webhook',
+    summary:
+      "BTCPay Server's webhook: checked with the BTCPay-Sig HMAC, then the invoice is re-read from BTCPay.",
+    auth: false,
+    request: z.unknown(),
+    response: WebhookResponse,
+    status: 200,
+    errors: ['WEBHOOK_SIGNATURE_INVALID', 'PAYMENTS_DISABLED', 'UNAVAILABLE'],
+    notes:
+      'The body is a Greenfield webhook event; `BTCPay-Sig: sha256=HEX(HMAC-SHA256(secret, body))` is required. A webhook is only a hint: nothing is credited from its body.',
   }),
   health: route({
     method: 'GET',

@@ -11,8 +11,10 @@ import { createMetrics } from './metrics.js';
 import { addReadOnlyGuard } from './migrate/read-only.js';
 import { accountRoutes } from './modules/accounts/routes.js';
 import { sharingRoutes } from './modules/sharing/routes.js';
+import { paymentRoutes } from './modules/payments/routes.js';
 import { transferRoutes } from './modules/transfers/routes.js';
 import { treeRoutes } from './modules/tree/routes.js';
+import { webApp } from './web-app.js';
 
 export type { AppDeps } from './app-deps.js';
 
@@ -179,5 +181,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(treeRoutes, deps);
   await app.register(transferRoutes, deps);
   await app.register(sharingRoutes, deps);
+  await app.register(paymentRoutes, deps);
+  await app.register(webApp, { webDir: deps.webDir, config });
   return app;
 }

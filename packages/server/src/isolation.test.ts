@@ -51,6 +51,7 @@ for (const dialect of testDialects(process.env)) {
           .orderBy('id')
           .execute(),
         user: await t.db.selectFrom('users').selectAll().where('id', '=', alice.userId).execute(),
+        invoices: await t.db.selectFrom('invoices').selectAll().where('user_id', '=', alice.userId).execute(),
         links: await t.db.selectFrom('links').selectAll().where('user_id', '=', alice.userId).execute(),
         shares: await t.db.selectFrom('shares').selectAll().where('owner_id', '=', alice.userId).execute(),
       });
@@ -134,6 +135,37 @@ for (const dialect of testDialects(process.env)) {
       expect(upload.statusCode, upload.body).toBe(201);
       ids.upload = upload.json<{ upload: { id: string } }>().upload.id;
       ids.session = alice.session.id;
+      // An invoice of alice's (stored directly: this app has no payment provider).
+      ids.invoice = randomId();
+      await t.db
+        .insertInto('invoices')
+        .values({
+          id: ids.invoice,
+          user_id: alice.userId,
+          plan_id: 'pro',
+          plan_quota_bytes: 1_000,
+          plan_period_days: 30,
+          provider: 'watch',
+          provider_invoice_id: `addr-${ids.invoice}`,
+          amount_sats: 50_000,
+          paid_sats: 0,
+          pending_sats: 0,
+          status: 'new',
+          additional_status: 'none',
+          address: `addr-${ids.invoice}`,
+          bip21: `bitcoin:addr-${ids.invoice}?amount=0.0005`,
+          lightning: null,
+          checkout_link: null,
+          derivation_index: 0,
+          settle_count: 0,
+          period_id: null,
+          created_at: t.clock.now(),
+          expires_at: t.clock.now() + 3600_000,
+          settled_at: null,
+          updated_at: t.clock.now(),
+          synced_at: t.clock.now(),
+        })
+        .execute();
       // A link of alice's, and alice's folder shared with carol (accepted, read-write), with an
       // upload carol began through the share: bob names them all.
       ids.link = randomId();
@@ -207,6 +239,7 @@ for (const dialect of testDialects(process.env)) {
             .replace(':partNumber', '1'),
         );
       }
+      if (spec.path === '/invoices/:id') return [spec.path.replace(':id', ids.invoice!)];
       throw new Error(`the isolation walk does not know ${spec.method} ${spec.path}: add it`);
     }
 
@@ -241,6 +274,9 @@ for (const dialect of testDialects(process.env)) {
             version: { id: randomId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
           },
         };
+      }
+      if (spec.path === '/uploads/:id/parts/:partNumber/target') {
+        return { payload: { sha256: '0'.repeat(64), md5: 'AAAAAAAAAAAAAAAAAAAAAA==' } };
       }
       return { payload: { revision: 1, encryptedAttrs: fakeKey(), nameHash: fake32() } };
     }

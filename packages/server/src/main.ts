@@ -24,7 +24,10 @@ Fleet mode (docs/OPERATIONS.md): HOARD_S3_ENDPOINT, HOARD_S3_BUCKET, HOARD_S3_AC
 HOARD_S3_SECRET_ACCESS_KEY, HOARD_S3_REGION (default us-east-1), HOARD_S3_FORCE_PATH_STYLE (default
 true) put blobs in an S3 bucket (DIR then holds no blob); HOARD_S3_TRANSFERS direct|proxy (default
 direct: presigned URLs), HOARD_PRESIGN_TTL_SECONDS (default 900); REDIS_URL (redis://...) shares
-rate limits between servers.`;
+rate limits between servers.
+Payments (docs/PAYMENTS.md): HOARD_PLANS; BTCPay: HOARD_BTCPAY_URL, HOARD_BTCPAY_API_KEY,
+HOARD_BTCPAY_STORE_ID, HOARD_BTCPAY_WEBHOOK_SECRET; or watch-only: HOARD_XPUB, HOARD_NETWORK,
+HOARD_ESPLORA_URL or HOARD_BITCOIND_RPC_URL, HOARD_CONFIRMATIONS, HOARD_CHAIN_POLL_SECONDS.`;
 
 /** How long a drain may take before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 30_000;

@@ -3,6 +3,7 @@
 // lock while it migrates, so several servers starting at once migrate exactly once.
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { payments } from '../modules/payments/payments-migration.js';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -244,6 +245,7 @@ export const migrations: Record<string, Migration> = {
   '0002_versions_user_id': versionsByUser,
   '0003_sharing': sharing,
   '0004_fleet': fleet,
+  '0005_payments': payments,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

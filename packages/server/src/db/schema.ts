@@ -3,6 +3,7 @@
 // base64url text; sizes are bigint columns read back as JS numbers (the PostgreSQL driver is told
 // to parse int8 as number in database.ts).
 import type { ColumnType, Generated, Kysely, Selectable } from 'kysely';
+import type { PaymentTables } from '../modules/payments/payments-schema.js';
 
 export interface UsersTable {
   id: string;
@@ -185,7 +186,7 @@ export interface ShareUploadsTable {
   share_id: string;
 }
 
-export interface DatabaseSchema {
+export interface DatabaseSchema extends PaymentTables {
   users: UsersTable;
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;

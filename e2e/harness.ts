@@ -1,0 +1,132 @@
+// Browser tests' harness: a real Hoard server (in this process, on a temporary data directory,
+// serving a fresh build of the web app) and Debian's chromium driven by playwright-core. Every
+// test gets its own browser context (its own storage, service worker and downloads).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, startServer, type RunningServer } from '@hoard/server';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const repoRoot = join(import.meta.dirname, '..');
+export const chromiumPath = process.env.HOARD_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Builds packages/web/dist from the sources (vite resolves the workspace packages to src/). */
+export function buildWebApp(): void {
+  execFileSync(
+    process.execPath,
+    [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
+    {
+      cwd: join(repoRoot, 'packages', 'web'),
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
+}
+
+export interface Harness {
+  url: string;
+  server: RunningServer;
+  browser: Browser;
+  dataDir: string;
+  /** A new context; the earlier ones are closed unless `alongside` (e.g. a visitor beside the owner). */
+  context(options?: {
+    viewport?: { width: number; height: number };
+    colorScheme?: 'light' | 'dark';
+    alongside?: boolean;
+  }): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: { quotaBytes?: number } = {}): Promise<Harness> {
+  buildWebApp();
+  const dataDir = mkdtempSync(join(tmpdir(), 'hoard-e2e-'));
+  const server = await startServer(
+    parseConfig({
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      signupRateLimitPerIp: { limit: 1000, windowSeconds: 3600 },
+      ...(options.quotaBytes ? { freeQuotaBytes: options.quotaBytes } : {}),
+    }),
+  );
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
+  });
+  const contexts: BrowserContext[] = [];
+  return {
+    url: server.address,
+    server,
+    browser,
+    dataDir,
+    async context(contextOptions = {}) {
+      // One test at a time: the last test's pages (a playing video, 10,000 rows) are closed first.
+      if (!contextOptions.alongside) {
+        for (const old of contexts.splice(0)) await old.close().catch(() => undefined);
+      }
+      const context = await browser.newContext({
+        acceptDownloads: true,
+        viewport: contextOptions.viewport ?? { width: 1280, height: 800 },
+        colorScheme: contextOptions.colorScheme ?? 'light',
+        serviceWorkers: 'allow',
+      });
+      contexts.push(context);
+      return context;
+    },
+    async close() {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await browser.close();
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let accountCounter = 0;
+
+/** Signs up through the page and lands in the file manager; returns the email. */
+export async function signUp(
+  page: Page,
+  baseUrl: string,
+  password = 'correct horse battery',
+): Promise<string> {
+  const email = `user${Date.now()}-${accountCounter++}@example.com`;
+  await page.goto(`${baseUrl}/signup`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('list', { name: 'Recovery words' }).waitFor();
+  await page.getByLabel('I have saved my recovery words').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByText('My files').waitFor();
+  return email;
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so a test can regenerate what it uploaded. */
+export function testBytes(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+    out[i + 1] = (x >>> 8) & 0xff;
+    out[i + 2] = (x >>> 16) & 0xff;
+    out[i + 3] = (x >>> 24) & 0xff;
+  }
+  return out;
+}
+
+/** Selects the row of `name` and clicks Download; returns the downloaded bytes. */
+export async function downloadRow(page: Page, name: string): Promise<Buffer> {
+  await page.getByRole('row', { name, exact: true }).click();
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Download' }).click();
+  const download = await downloading;
+  const failure = await download.failure();
+  if (failure) throw new Error(`download failed: ${failure}`);
+  return readFileSync(await download.path());
+}

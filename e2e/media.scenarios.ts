@@ -1,0 +1,167 @@
+// Previews and streaming: a video seeked near its end plays from there and fetches only the
+// chunks it needs (the service worker maps each Range to whole ciphertext chunks); images and
+// text show in place.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { signUp, testBytes, type Harness } from './harness.js';
+
+/** An H.264 MP4 (moov first, a keyframe every second) of `seconds` at `bitrate`, made by ffmpeg. */
+export function makeTestVideo(seconds: number, bitrate: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hoard-video-'));
+  const path = join(dir, 'clip.mp4');
+  execFileSync('ffmpeg', [
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=640x360:rate=25:duration=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-b:v',
+    bitrate,
+    '-minrate',
+    bitrate,
+    '-maxrate',
+    bitrate,
+    '-bufsize',
+    '2M',
+    '-x264-params',
+    'nal-hrd=cbr:keyint=25',
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+    path,
+  ]);
+  return path;
+}
+
+/** Ciphertext byte ranges requested from /versions/<id>/content, from the Range headers. */
+export function contentRanges(requests: { url: string; range: string | undefined }[]) {
+  return requests
+    .filter((r) => r.url.includes('/versions/') && r.range)
+    .map((r) => {
+      const [, a, b] = /bytes=(\d+)-(\d+)/.exec(r.range!)!;
+      return { start: Number(a), end: Number(b) + 1 };
+    });
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+export function mediaScenarios(harness: () => Harness) {
+  it('plays a video seeked near its end from there, fetching only the ranges it needs', async () => {
+    const h = harness();
+    const videoPath = makeTestVideo(120, '3M');
+    try {
+      const video = readFileSync(videoPath);
+      const context = await h.context();
+      const page = await context.newPage();
+      await signUp(page, h.url);
+      await page.getByLabel('Upload files').setInputFiles(videoPath);
+      await page.getByRole('row', { name: 'clip.mp4', exact: true }).waitFor({ timeout: 120_000 });
+      expect(
+        await page
+          .getByRole('row', { name: 'clip.mp4', exact: true })
+          .locator('img.thumb')
+          .getAttribute('src'),
+      ).toMatch(/^data:image\/webp;base64,/);
+
+      const requests: { url: string; range: string | undefined }[] = [];
+      context.on('request', (r) => requests.push({ url: r.url(), range: r.headers().range }));
+      await page.getByRole('row', { name: 'clip.mp4', exact: true }).dblclick();
+      const player = page.locator('video');
+      await player.waitFor();
+      await page.waitForFunction(() => document.querySelector('video')!.readyState >= 2, undefined, {
+        timeout: 60_000,
+      });
+      const before = contentRanges(requests).length;
+      const duration = await player.evaluate((v: HTMLVideoElement) => v.duration);
+      expect(duration).toBeGreaterThan(110);
+      await player.evaluate((v: HTMLVideoElement) => {
+        v.muted = true;
+        v.currentTime = v.duration - 5;
+        void v.play();
+      });
+      await page.waitForFunction(
+        () => {
+          const v = document.querySelector('video')!;
+          return v.currentTime > v.duration - 4.5 && v.readyState >= 3;
+        },
+        undefined,
+        { timeout: 60_000 },
+      );
+      const ranges = contentRanges(requests);
+      const afterSeek = ranges.slice(before);
+      const cipherSize = video.length + 56 + Math.ceil(video.length / 16384) * 16;
+      // The seek fetched chunks near the end...
+      expect(afterSeek.some((r) => r.start > cipherSize * 0.9)).toBe(true);
+      // ...and nothing like the whole file was fetched.
+      const fetched = ranges.reduce((sum, r) => sum + (r.end - r.start), 0);
+      expect(fetched).toBeLessThan(cipherSize * 0.4);
+      // The middle of the film was never asked for.
+      expect(ranges.some((r) => r.start < cipherSize * 0.6 && r.end > cipherSize * 0.4)).toBe(false);
+    } finally {
+      rmSync(join(videoPath, '..'), { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('previews an image and a text file in place', async () => {
+    const h = harness();
+    const context = await h.context();
+    const page = await context.newPage();
+    await signUp(page, h.url);
+    // A 2x2 PNG made by chromium itself, and a text file.
+    const png = Buffer.from(
+      await page.evaluate(async () => {
+        const canvas = new OffscreenCanvas(64, 48);
+        const g = canvas.getContext('2d')!;
+        g.fillStyle = '#c33';
+        g.fillRect(0, 0, 64, 48);
+        const blob = await canvas.convertToBlob({ type: 'image/png' });
+        return Array.from(new Uint8Array(await blob.arrayBuffer()));
+      }),
+    );
+    await page.getByLabel('Upload files').setInputFiles([
+      { name: 'red.png', mimeType: 'image/png', buffer: png },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Hello from Hoard\nline two\n') },
+      { name: 'noise.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(testBytes(1000)) },
+    ]);
+    await page.getByRole('row', { name: 'notes.txt', exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByRole('row', { name: 'red.png', exact: true }).waitFor({ timeout: 60_000 });
+
+    // The thumbnail was made in the page, travels in the encrypted attributes, and is nowhere on
+    // the server's disk in the clear.
+    const thumb = page.getByRole('row', { name: 'red.png', exact: true }).locator('img.thumb');
+    const thumbnail = (await thumb.getAttribute('src'))!;
+    expect(thumbnail).toMatch(/^data:image\/webp;base64,/);
+    const payload = thumbnail.slice(thumbnail.indexOf(',') + 1, thumbnail.indexOf(',') + 41);
+    for (const file of filesUnder(h.dataDir)) {
+      const bytes = readFileSync(file);
+      expect(bytes.includes(payload), file).toBe(false);
+      expect(bytes.includes(Buffer.from(payload, 'base64')), file).toBe(false);
+    }
+
+    await page.getByRole('row', { name: 'red.png', exact: true }).dblclick();
+    const image = page.getByRole('img', { name: 'red.png' });
+    await image.waitFor();
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(64);
+    await page.keyboard.press('Escape');
+
+    await page.getByRole('row', { name: 'notes.txt', exact: true }).dblclick();
+    await expect
+      .poll(() => page.getByLabel('Text of notes.txt').textContent())
+      .toBe('Hello from Hoard\nline two\n');
+    await page.keyboard.press('Escape');
+  }, 120_000);
+}

@@ -1,0 +1,71 @@
+// A big upload survives a reload: picked again after the reload, the file continues from the
+// parts already on the server, and the result is byte for byte the file.
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { signUp, testBytes, type Harness } from './harness.js';
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(path)) hash.update(piece as Buffer);
+  return hash.digest('hex');
+}
+
+export function uploadScenarios(harness: () => Harness) {
+  it('resumes a 300 MiB upload after a reload midway', async () => {
+    const h = harness();
+    const dir = mkdtempSync(join(tmpdir(), 'hoard-big-'));
+    const path = join(dir, 'big.bin');
+    try {
+      const mib = 1024 * 1024;
+      const block = testBytes(mib, 3);
+      const file = Buffer.alloc(300 * mib);
+      for (let i = 0; i < 300; i++) {
+        file.set(block, i * mib);
+        file.writeUInt32LE(i, i * mib); // every MiB differs
+      }
+      writeFileSync(path, file);
+      const expected = createHash('sha256').update(file).digest('hex');
+
+      const context = await h.context();
+      const page = await context.newPage();
+      await signUp(page, h.url);
+      await page.getByLabel('Upload files').setInputFiles(path);
+      const fraction = await page.waitForFunction(
+        () => {
+          const bar = document.querySelector<HTMLProgressElement>(
+            'progress[aria-label="Progress of big.bin"]',
+          );
+          return bar !== null && bar.value / bar.max > 0.3 ? bar.value / bar.max : false;
+        },
+        undefined,
+        { timeout: 240_000, polling: 100 },
+      );
+      expect(await fraction.jsonValue()).toBeLessThan(1);
+      await page.reload();
+
+      // The page remembers the unfinished upload; picking the file again continues it.
+      await page.getByText('Unfinished uploads').waitFor();
+      await page.getByLabel('Upload files').setInputFiles(path);
+      const status = page.getByRole('listitem', { name: 'Upload of big.bin' });
+      await expect
+        .poll(() => status.textContent(), { timeout: 60_000 })
+        .toMatch(/resumed \((\d+) of (\d+) parts/);
+      const [, landed] = /resumed \((\d+) of/.exec((await status.textContent())!)!;
+      expect(Number(landed)).toBeGreaterThan(0);
+      await page.getByRole('row', { name: 'big.bin', exact: true }).waitFor({ timeout: 240_000 });
+      await expect.poll(() => page.getByText('Unfinished uploads').count()).toBe(0);
+
+      await page.getByRole('row', { name: 'big.bin', exact: true }).click();
+      const downloading = page.waitForEvent('download', { timeout: 120_000 });
+      await page.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Download' }).click();
+      const download = await downloading;
+      expect(await download.failure()).toBeNull();
+      expect(await sha256File(await download.path())).toBe(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+}

@@ -1,0 +1,74 @@
+// The upload worker: every upload's reading, hashing, encryption and part transfers run here, off
+// the page's thread, so the page stays responsive during a 4 GB upload. It opens its own copy of
+// the session from the saved session the page hands it (the master key is unwrapped here with the
+// server-held session secret), and keeps resume records in IndexedDB.
+import { HoardClient, type HoardSession, type UploadSource } from '@hoard/client';
+import { IdbResumeStore } from '../shared/idb-resume-store';
+import type { UploadCommand, UploadEvent } from '../shared/messages';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const resumeStore = new IdbResumeStore();
+let session: Promise<HoardSession> | undefined;
+const running = new Map<string, AbortController>();
+
+function emit(event: UploadEvent): void {
+  scope.postMessage(event);
+}
+
+function fileSource(file: File): UploadSource {
+  return {
+    sizeBytes: file.size,
+    mtimeMs: file.lastModified,
+    async read(offset, length) {
+      return new Uint8Array(await file.slice(offset, offset + length).arrayBuffer());
+    },
+  };
+}
+
+async function upload(command: Extract<UploadCommand, { type: 'upload' }>): Promise<void> {
+  const { jobId } = command;
+  const controller = new AbortController();
+  running.set(jobId, controller);
+  try {
+    if (!session) throw new Error('not logged in');
+    const hoard = await session;
+    await hoard.upload(command.parent, fileSource(command.file), {
+      name: command.name,
+      ...(command.mime ? { mime: command.mime } : {}),
+      ...(command.thumbnail ? { thumbnail: command.thumbnail } : {}),
+      resumeStore,
+      resumeKey: command.resumeKey,
+      signal: controller.signal,
+      onProgress: ({ doneBytes, totalBytes }) => emit({ type: 'progress', jobId, doneBytes, totalBytes }),
+      onResume: ({ landedParts, partCount }) => emit({ type: 'resumed', jobId, landedParts, partCount }),
+    });
+    emit({ type: 'done', jobId });
+  } catch (error) {
+    const reason: unknown = controller.signal.reason;
+    if (controller.signal.aborted && (reason === 'paused' || reason === 'cancelled')) {
+      if (reason === 'cancelled') await resumeStore.delete(command.resumeKey);
+      emit({ type: 'stopped', jobId, reason });
+    } else {
+      emit({ type: 'error', jobId, message: error instanceof Error ? error.message : String(error) });
+    }
+  } finally {
+    running.delete(jobId);
+  }
+}
+
+scope.addEventListener('message', (event: MessageEvent<UploadCommand>) => {
+  const command = event.data;
+  switch (command.type) {
+    case 'session':
+      session = new HoardClient({ serverUrl: command.saved.serverUrl }).resume(command.saved);
+      session.catch(() => undefined);
+      break;
+    case 'upload':
+      void upload(command);
+      break;
+    case 'pause':
+    case 'cancel':
+      running.get(command.jobId)?.abort(command.type === 'pause' ? 'paused' : 'cancelled');
+      break;
+  }
+});

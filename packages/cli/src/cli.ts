@@ -7,6 +7,7 @@ import { ApiError, ClientError, NetworkError, ProtocolError } from '@hoard/clien
 import { CliContext, CliError, type CliIo } from './cli-context.js';
 import * as account from './commands/account-commands.js';
 import * as sharing from './commands/sharing-commands.js';
+import * as payment from './commands/payment-commands.js';
 import * as transfer from './commands/transfer-commands.js';
 import * as tree from './commands/tree-commands.js';
 import { PromptCancelled } from './prompt.js';
@@ -36,7 +37,8 @@ export function describeError(error: unknown): string {
         message = `too many attempts; try again in ${error.retryAfterSeconds ?? 60} seconds`;
         break;
       case 'QUOTA_EXCEEDED':
-        message = 'not enough space left (see `hoard quota`)';
+        message =
+          'not enough space left: free some, or buy a plan (`hoard plans`, `hoard upgrade PLAN`; see `hoard quota`)';
         break;
       default:
         message = `${error.message} (${error.code})`;
@@ -101,31 +103,85 @@ function buildProgram(
   program
     .command('ls')
     .argument('[PATH]', 'remote path', '/')
-    .description('list a folder')
+    .description('list a folder (--shared: the folders shared with you, and inside them)')
     .addOption(json())
-    .action((path: string, o: { json?: boolean }) => run((ctx) => tree.ls(ctx, path, o)));
+    .option('--shared', 'list what is shared with you: / lists the shared folders, /NAME/... inside one')
+    .action((path: string, o: { json?: boolean; shared?: boolean }) =>
+      run((ctx) => (o.shared ? sharing.lsShared(ctx, path, o) : tree.ls(ctx, path, o))),
+    );
   program
     .command('mkdir')
     .argument('<PATH>')
     .option('-p, --parents', 'create missing parents; no error if it exists')
+    .option('--shared', 'in a folder shared with you (/NAME/...; needs write access)')
     .description('create a folder')
-    .action((path: string, o: { parents?: boolean }) => run((ctx) => tree.mkdir(ctx, path, o)));
+    .action((path: string, o: { parents?: boolean; shared?: boolean }) =>
+      run((ctx) => (o.shared ? sharing.mkdirShared(ctx, path) : tree.mkdir(ctx, path, o))),
+    );
   program
     .command('put')
     .argument('<LOCAL...>', 'local files or folders (`-` = stdin, with --name), then the remote folder')
     .usage('[--name NAME] LOCAL... REMOTE_DIR')
     .option('--name <NAME>', 'remote file name for stdin')
+    .option('--shared', 'REMOTE_DIR is in a folder shared with you (/NAME/...; needs write access)')
     .description('upload files and folders into REMOTE_DIR (resumes interrupted uploads)')
-    .action((args: string[], o: { name?: string }) => run((ctx) => transfer.put(ctx, args, o)));
+    .action((args: string[], o: { name?: string; shared?: boolean }) =>
+      run((ctx) => (o.shared ? sharing.putShared(ctx, args) : transfer.put(ctx, args, o))),
+    );
   program
     .command('get')
     .argument('<REMOTE>', 'remote path, or a link URL (https://HOST/l/ID#KEY: no account needed)')
     .argument('[LOCAL]', 'local path (`-` = stdout)')
     .description('download a file or folder (resumes an interrupted link download)')
-    .action((remote: string, local: string | undefined) =>
+    .option('--shared', 'REMOTE is in a folder shared with you (/NAME/...)')
+    .action((remote: string, local: string | undefined, o: { shared?: boolean }) =>
       run((ctx) =>
-        /^https?:\/\//i.test(remote) ? sharing.getLink(ctx, remote, local) : transfer.get(ctx, remote, local),
+        /^https?:\/\//i.test(remote)
+          ? sharing.getLink(ctx, remote, local)
+          : o.shared
+            ? sharing.getShared(ctx, remote, local)
+            : transfer.get(ctx, remote, local),
       ),
+    );
+  program
+    .command('share')
+    .argument('<PATH>', 'a folder of yours')
+    .argument('<EMAIL>', 'the account to share it with')
+    .option('--write', 'let them upload, rename, move and delete (to your trash) inside it')
+    .description('share a folder with another account (read-only unless --write)')
+    .action((path: string, email: string, o: { write?: boolean }) =>
+      run((ctx) => sharing.share(ctx, path, email, o)),
+    );
+  program
+    .command('shares')
+    .description('list the folders you share and those shared with you')
+    .addOption(json())
+    .action((o: { json?: boolean }) => run((ctx) => sharing.shares(ctx, o)));
+  program
+    .command('unshare')
+    .argument('<PATH>')
+    .argument('<EMAIL>')
+    .description('remove an account from a folder you share (it loses access at once)')
+    .action((path: string, email: string) => run((ctx) => sharing.unshare(ctx, path, email)));
+  program
+    .command('invites')
+    .argument('[ACTION]', 'ls (default), accept or decline')
+    .argument('[ID]')
+    .description('list invitations to shared folders, or accept or decline one')
+    .addOption(json())
+    .allowUnknownOption()
+    .action((action: string | undefined, id: string | undefined, o: { json?: boolean }) =>
+      run((ctx) => sharing.invites(ctx, action, id, o)),
+    );
+  program
+    .command('contacts')
+    .argument('[ACTION]', 'ls (default) or verify')
+    .argument('[EMAIL]')
+    .option('--yes', 'with verify: the safety numbers match, pin these keys')
+    .description('pinned contacts; verify EMAIL shows the safety number to compare')
+    .addOption(json())
+    .action((action: string | undefined, email: string | undefined, o: { json?: boolean; yes?: boolean }) =>
+      run((ctx) => sharing.contacts(ctx, action, email, o)),
     );
   program
     .command('link')
@@ -162,13 +218,19 @@ function buildProgram(
     .command('mv')
     .argument('<SRC>')
     .argument('<DST>')
+    .option('--shared', 'within a folder shared with you (/NAME/...; needs write access)')
     .description('move or rename')
-    .action((src: string, dst: string) => run((ctx) => tree.mv(ctx, src, dst)));
+    .action((src: string, dst: string, o: { shared?: boolean }) =>
+      run((ctx) => (o.shared ? sharing.mvShared(ctx, src, dst) : tree.mv(ctx, src, dst))),
+    );
   program
     .command('rm')
     .argument('<PATH...>')
+    .option('--shared', "in a folder shared with you: to its owner's trash (needs write access)")
     .description('move to the trash')
-    .action((paths: string[]) => run((ctx) => tree.rm(ctx, paths)));
+    .action((paths: string[], o: { shared?: boolean }) =>
+      run((ctx) => (o.shared ? sharing.rmShared(ctx, paths) : tree.rm(ctx, paths))),
+    );
   program
     .command('trash')
     .argument('[ACTION]', 'ls (default), restore PATH, empty')
@@ -193,6 +255,26 @@ function buildProgram(
     .description('show used and free space')
     .addOption(json())
     .action((o: { json?: boolean }) => run((ctx) => account.quota(ctx, o)));
+  program
+    .command('plans')
+    .description('list the plans and their prices in sats')
+    .addOption(json())
+    .action((o: { json?: boolean }) => run((ctx) => payment.plans(ctx, o)));
+  program
+    .command('upgrade')
+    .argument('<PLAN>')
+    .description('buy a plan: an invoice to pay in bitcoin (address, BIP21 URI, QR code); renewals stack')
+    .addOption(json())
+    .option('--wait', 'follow the invoice live until it is settled')
+    .option('--interval <SECONDS>', 'seconds between two looks with --wait', '3')
+    .action((plan: string, o: { json?: boolean; wait?: boolean; interval?: string }) =>
+      run((ctx) => payment.upgrade(ctx, plan, o)),
+    );
+  program
+    .command('invoices')
+    .description('list your invoices')
+    .addOption(json())
+    .action((o: { json?: boolean }) => run((ctx) => payment.invoices(ctx, o)));
   program
     .command('sessions')
     .argument('[ACTION]', 'ls (default) or revoke')

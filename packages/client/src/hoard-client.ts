@@ -31,6 +31,7 @@ import { ApiError } from './api-error.js';
 import { HttpClient, type FetchLike } from './http-client.js';
 import { HoardSession } from './hoard-session.js';
 import { schemas, type Account } from './protocol-adapter.js';
+import { Payments, type PlansResponse } from './payments.js';
 
 export interface HoardClientOptions {
   /** Base URL of the Hoard server, e.g. `http://localhost:8080`. */
@@ -82,6 +83,11 @@ export class HoardClient {
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
       token,
     });
+  }
+
+  /** The plans on offer (no account needed). */
+  plans(): Promise<PlansResponse> {
+    return new Payments(this.#http()).plans();
   }
 
   #session(http: HttpClient, init: ConstructorParameters<typeof HoardSession>[1]): HoardSession {

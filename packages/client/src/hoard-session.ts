@@ -15,8 +15,10 @@ import { ClientError } from './api-error.js';
 import { Downloader, type DownloadOptions } from './downloader.js';
 import type { SavedSession } from './hoard-client.js';
 import type { HttpClient } from './http-client.js';
+import { Payments } from './payments.js';
 import { schemas, type Account, type SessionInfo } from './protocol-adapter.js';
 import { LinkManager } from './sharing-links.js';
+import { ShareManager } from './sharing-shares.js';
 import { Tree, type RemoteEntry, type VersionEntry } from './tree.js';
 import { Uploader, type UploadOptions, type UploadResult, type UploadSource } from './uploader.js';
 
@@ -40,6 +42,10 @@ export class HoardSession {
   readonly tree: Tree;
   /** The account's public links. */
   readonly links: LinkManager;
+  /** Folders shared with other accounts, and with this one. */
+  readonly shares: ShareManager;
+  /** Plans, invoices and the account's plan. */
+  readonly payments: Payments;
   readonly #http: HttpClient;
   readonly #init: SessionInit;
   readonly #uploader: Uploader;
@@ -55,9 +61,11 @@ export class HoardSession {
     this.sessionId = init.sessionId;
     this.expiresAt = init.expiresAt;
     this.tree = new Tree(http, init.masterKey, init.rootNodeId, content);
+    this.payments = new Payments(http);
     this.#uploader = new Uploader(http, this.tree, init.masterKey, content);
     this.#downloader = new Downloader(http, content);
     this.links = new LinkManager(http, this.tree, serverUrl, content);
+    this.shares = new ShareManager(http, init.masterKey, content);
   }
 
   /** What to store to resume this session later (the master key wrapped, never raw). */

@@ -195,9 +195,11 @@ class RecordWriter {
 export class Uploader {
   constructor(
     private readonly http: HttpClient,
-    private readonly tree: Tree,
+    private readonly tree: Pick<Tree, 'findChild' | 'open'>,
     private readonly masterKey: Uint8Array,
     private readonly content: ContentOptions,
+    /** Prefix of the upload routes: '' for the account's own tree, `/shares/<id>` in a shared folder. */
+    private readonly prefix = '',
   ) {}
 
   /** Uploads `source` as `options.name` into `parent`; see UploadOptions for resume. */
@@ -217,7 +219,7 @@ export class Uploader {
       const versionKey = randomKey();
       const versionId = randomId();
       const salt = newContentSalt();
-      const { upload } = await this.http.json('POST', '/uploads', schemas.uploadResponse, {
+      const { upload } = await this.http.json('POST', `${this.prefix}/uploads`, schemas.uploadResponse, {
         json: { sizeBytes: cipherBytes },
       });
       checkUpload(upload, cipherBytes);
@@ -273,15 +275,22 @@ export class Uploader {
           await writer.save();
         });
         batchBuffers.give(scratch);
-        if (upload.partTransfer === 'direct') {
+        // Parts of uploads into another account's shared folder go through the server, which checks
+        // the member's access on every part (no presigned target route exists for them).
+        if (upload.partTransfer === 'direct' && this.prefix === '') {
           await this.#sendPartDirect(upload.id, partNumber, bytes, retry, options.signal);
         } else {
           await withRetry(
             () =>
-              this.http.json('PUT', `/uploads/${upload.id}/parts/${partNumber}`, schemas.partResponse, {
-                body: bytes,
-                signal: options.signal,
-              }),
+              this.http.json(
+                'PUT',
+                `${this.prefix}/uploads/${upload.id}/parts/${partNumber}`,
+                schemas.partResponse,
+                {
+                  body: bytes,
+                  signal: options.signal,
+                },
+              ),
             retry,
           );
         }
@@ -404,7 +413,7 @@ export class Uploader {
       options.onRestart?.(reason);
       if (dropUpload) {
         try {
-          await this.http.empty('DELETE', `/uploads/${record.uploadId}`);
+          await this.http.empty('DELETE', `${this.prefix}/uploads/${record.uploadId}`);
         } catch {
           // already gone or expired: nothing to release
         }
@@ -422,7 +431,11 @@ export class Uploader {
     }
     let upload: Upload;
     try {
-      ({ upload } = await this.http.json('GET', `/uploads/${record.uploadId}`, schemas.uploadResponse));
+      ({ upload } = await this.http.json(
+        'GET',
+        `${this.prefix}/uploads/${record.uploadId}`,
+        schemas.uploadResponse,
+      ));
       checkUpload(upload, cipherBytes);
     } catch (error) {
       if (error instanceof ApiError && (error.status === 404 || error.status === 410)) {
@@ -485,7 +498,7 @@ export class Uploader {
           }
           const { node } = await withRetry(
             async () =>
-              this.http.json('POST', `/uploads/${uploadId}/complete`, schemas.nodeResponse, {
+              this.http.json('POST', `${this.prefix}/uploads/${uploadId}/complete`, schemas.nodeResponse, {
                 json: {
                   kind: 'new-version',
                   nodeId: existing.id,
@@ -507,7 +520,7 @@ export class Uploader {
         const nodeId = record.nodeId;
         const { node } = await withRetry(
           async () =>
-            this.http.json('POST', `/uploads/${uploadId}/complete`, schemas.nodeResponse, {
+            this.http.json('POST', `${this.prefix}/uploads/${uploadId}/complete`, schemas.nodeResponse, {
               json: {
                 kind: 'new-file',
                 node: {

@@ -6,5 +6,6 @@ export * from './accounts.js';
 export * from './tree.js';
 export * from './uploads.js';
 export * from './sharing.js';
+export * from './payments.js';
 export * from './routes.js';
 export { describeSchema, renderApiMarkdown } from './api-doc.js';

@@ -2,7 +2,7 @@
 // never reaches the server), their download grants, and reports of links. The server sees wrapped
 // keys, a key commitment and (for password links) a verifier of a password proof, never a key.
 import { z } from 'zod';
-import { B64u32, Id, NodeId, Timestamp, WrappedKey } from './ids.js';
+import { B64u32, Email, Id, NodeId, PublicKeyMaterial, Timestamp, UserId, WrappedKey, b64u } from './ids.js';
 import { Node, NodeType } from './tree.js';
 
 /** The id of a link (16 random bytes chosen by the client: the link key's wrap is bound to it). */
@@ -113,6 +113,69 @@ export type ReportLinkRequest = z.infer<typeof ReportLinkRequest>;
 /** The id of a stored report. */
 export const ReportResponse = z.object({ report: z.object({ id: Id, createdAt: Timestamp }) });
 export type ReportResponse = z.infer<typeof ReportResponse>;
+
+// ---- sharing between accounts ----
+
+/** The id of a share (16 random bytes chosen by the owner: the HPKE info and signature bind it). */
+export const ShareId = Id.brand<'ShareId'>();
+export type ShareId = z.infer<typeof ShareId>;
+
+/** What a member may do: read, or also write (upload, mkdir, rename, move within, trash). */
+export const ShareAccess = z.enum(['read', 'write']);
+export type ShareAccess = z.infer<typeof ShareAccess>;
+
+export const ShareStatus = z.enum(['pending', 'accepted', 'declined']);
+export type ShareStatus = z.infer<typeof ShareStatus>;
+
+/** An account's published keys (the client checks the signature and pins them: TOFU). */
+export const PublishedKeys = z.object({
+  userId: UserId,
+  email: z.string(),
+  publicEncryptionKey: PublicKeyMaterial,
+  publicSigningKey: PublicKeyMaterial,
+  publicKeysSignature: PublicKeyMaterial,
+});
+export type PublishedKeys = z.infer<typeof PublishedKeys>;
+
+/** Body of `POST /keys/lookup`. */
+export const KeyLookupRequest = z.object({ email: Email });
+export type KeyLookupRequest = z.infer<typeof KeyLookupRequest>;
+export const PublishedKeysResponse = z.object({ account: PublishedKeys });
+export type PublishedKeysResponse = z.infer<typeof PublishedKeysResponse>;
+
+/** Body of `POST /shares`: the folder key sealed to the member and the owner's signature. */
+export const CreateShareRequest = z.object({
+  id: ShareId,
+  folderId: NodeId,
+  memberUserId: UserId,
+  access: ShareAccess,
+  /** HPKE enc || ciphertext of the folder key (80 bytes). */
+  sealedKey: b64u(80, 80),
+  /** Ed25519 signature of the share by the owner (64 bytes). */
+  signature: b64u(64, 64),
+});
+export type CreateShareRequest = z.infer<typeof CreateShareRequest>;
+
+/** A share, as the owner and the member see it. */
+export const Share = z.object({
+  id: ShareId,
+  folderId: NodeId,
+  /** The shared folder (parentId null for the member); null while it is in the owner's trash. */
+  folder: Node.nullable(),
+  owner: PublishedKeys,
+  member: PublishedKeys,
+  access: ShareAccess,
+  status: ShareStatus,
+  sealedKey: b64u(80, 80),
+  signature: b64u(64, 64),
+  createdAt: Timestamp,
+});
+export type Share = z.infer<typeof Share>;
+export const ShareResponse = z.object({ share: Share });
+export type ShareResponse = z.infer<typeof ShareResponse>;
+/** `outgoing`: shares of the caller's folders; `incoming`: shares to the caller (invitations included). */
+export const SharesResponse = z.object({ outgoing: z.array(Share), incoming: z.array(Share) });
+export type SharesResponse = z.infer<typeof SharesResponse>;
 
 /** The section of docs/API.md on fetching a link's ciphertext with plain HTTP (curl). */
 export const linkDownloadGuide: readonly string[] = [

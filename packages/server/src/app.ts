@@ -8,8 +8,10 @@ import type { AppDeps } from './app-deps.js';
 import { SessionAuthenticator } from './auth.js';
 import { AppError } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { addReadOnlyGuard } from './migrate/read-only.js';
 import { accountRoutes } from './modules/accounts/routes.js';
 import { sharingRoutes } from './modules/sharing/routes.js';
+import { paymentRoutes } from './modules/payments/routes.js';
 import { transferRoutes } from './modules/transfers/routes.js';
 import { treeRoutes } from './modules/tree/routes.js';
 import { webApp } from './web-app.js';
@@ -174,10 +176,12 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.header('content-type', metrics.registry.contentType).send(text);
   });
 
+  addReadOnlyGuard(app, config.dataDir);
   await app.register(accountRoutes, { ...deps, metrics });
   await app.register(treeRoutes, deps);
   await app.register(transferRoutes, deps);
   await app.register(sharingRoutes, deps);
+  await app.register(paymentRoutes, deps);
   await app.register(webApp, { webDir: deps.webDir, config });
   return app;
 }

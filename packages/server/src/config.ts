@@ -3,6 +3,11 @@
 // them to configFromEnvironment, which parses them here.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import {
+  checkPaymentsConfig,
+  PaymentsConfigShape,
+  paymentsConfigFromEnvironment,
+} from './modules/payments/payments-config.js';
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -85,6 +90,7 @@ export const ConfigSchema = z.object({
     .optional(),
   /** Prefix of every Redis key, so that several deployments (or test runs) can share one Redis. */
   redisKeyPrefix: z.string().min(1).max(100).default('hoard:'),
+  ...PaymentsConfigShape,
 });
 
 /** The validated, frozen configuration. */
@@ -98,6 +104,10 @@ export function parseConfig(input: ConfigInput): Config {
   if (!result.success) {
     const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
     throw new Error(`invalid configuration:\n${problems.join('\n')}`);
+  }
+  const paymentProblems = checkPaymentsConfig(result.data);
+  if (paymentProblems.length > 0) {
+    throw new Error(`invalid configuration:\n${paymentProblems.map((p) => `  payments: ${p}`).join('\n')}`);
   }
   return Object.freeze(result.data);
 }
@@ -141,6 +151,7 @@ export function configFromEnvironment(
   set('presignTtlSeconds', env.HOARD_PRESIGN_TTL_SECONDS);
   const s3Input = s3FromEnvironment(env);
   if (s3Input) input.s3 = s3Input as ConfigInput['s3'];
+  Object.assign(input, paymentsConfigFromEnvironment(env));
   return parseConfig(input);
 }
 

@@ -15,6 +15,8 @@ const defaultMessages: Partial<Record<ErrorCode, string>> = {
   ID_TAKEN: 'that id is already taken',
   REVISION_CONFLICT: 'the node has changed since it was read; read it again',
   RATE_LIMITED: 'too many attempts; try again later',
+  QUOTA_EXCEEDED:
+    'not enough space left: free some (delete files, empty the trash) or buy a plan (GET /plans; `hoard plans`, `hoard upgrade PLAN`)',
   PAYLOAD_TOO_LARGE: 'the request body is too large',
   UNSUPPORTED_MEDIA_TYPE: 'unsupported Content-Type',
   INTERNAL: 'internal error',

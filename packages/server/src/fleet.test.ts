@@ -14,6 +14,7 @@ import * as opaque from '@serenity-kit/opaque';
 import type { PartTargetResponse, Upload } from '@hoard/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWhen } from './testing/describe-when.js';
+import { call, signUp } from './testing/http-account.js';
 import {
   buildServer,
   createPostgresDatabase,
@@ -32,63 +33,6 @@ const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).dige
 const md5B64 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64');
 const id = () => randomBytes(16).toString('base64url');
 const key32 = () => randomBytes(32).toString('base64url');
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  options: { token?: string; json?: unknown } = {},
-  // Answers are read field by field below, each one checked by an expectation.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.json !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(base + path, {
-    method,
-    headers,
-    ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-}
-
-async function signUp(base: string, email: string, password: string) {
-  await opaque.ready;
-  const start = opaque.client.startRegistration({ password });
-  const first = await call(base, 'POST', '/auth/signup/start', {
-    json: { email, registrationRequest: start.registrationRequest },
-  });
-  expect(first.status).toBe(200);
-  const finish = opaque.client.finishRegistration({
-    clientRegistrationState: start.clientRegistrationState,
-    registrationResponse: first.body.registrationResponse as string,
-    password,
-    keyStretching: 'memory-constrained',
-  });
-  const rootNodeId = id();
-  const second = await call(base, 'POST', '/auth/signup/finish', {
-    json: {
-      email,
-      userId: id(),
-      registrationRecord: finish.registrationRecord,
-      keys: {
-        wrappedMasterKey: key32() + key32(),
-        wrappedMasterKeyRecovery: key32() + key32(),
-        recoveryAuthKey: key32(),
-        rootNodeId,
-        rootWrappedKey: key32() + key32(),
-        publicEncryptionKey: key32() + key32(),
-        publicSigningKey: key32() + key32(),
-        wrappedEncryptionPrivateKey: key32() + key32(),
-        wrappedSigningPrivateKey: key32() + key32(),
-        publicKeysSignature: key32() + key32(),
-      },
-    },
-  });
-  expect(second.status, JSON.stringify(second.body)).toBe(201);
-  return { token: second.body.session.token as string, rootNodeId };
-}
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -51,6 +51,9 @@ for (const dialect of testDialects(process.env)) {
           .orderBy('id')
           .execute(),
         user: await t.db.selectFrom('users').selectAll().where('id', '=', alice.userId).execute(),
+        invoices: await t.db.selectFrom('invoices').selectAll().where('user_id', '=', alice.userId).execute(),
+        links: await t.db.selectFrom('links').selectAll().where('user_id', '=', alice.userId).execute(),
+        shares: await t.db.selectFrom('shares').selectAll().where('owner_id', '=', alice.userId).execute(),
       });
 
     beforeAll(async () => {
@@ -132,6 +135,78 @@ for (const dialect of testDialects(process.env)) {
       expect(upload.statusCode, upload.body).toBe(201);
       ids.upload = upload.json<{ upload: { id: string } }>().upload.id;
       ids.session = alice.session.id;
+      // An invoice of alice's (stored directly: this app has no payment provider).
+      ids.invoice = randomId();
+      await t.db
+        .insertInto('invoices')
+        .values({
+          id: ids.invoice,
+          user_id: alice.userId,
+          plan_id: 'pro',
+          plan_quota_bytes: 1_000,
+          plan_period_days: 30,
+          provider: 'watch',
+          provider_invoice_id: `addr-${ids.invoice}`,
+          amount_sats: 50_000,
+          paid_sats: 0,
+          pending_sats: 0,
+          status: 'new',
+          additional_status: 'none',
+          address: `addr-${ids.invoice}`,
+          bip21: `bitcoin:addr-${ids.invoice}?amount=0.0005`,
+          lightning: null,
+          checkout_link: null,
+          derivation_index: 0,
+          settle_count: 0,
+          period_id: null,
+          created_at: t.clock.now(),
+          expires_at: t.clock.now() + 3600_000,
+          settled_at: null,
+          updated_at: t.clock.now(),
+          synced_at: t.clock.now(),
+        })
+        .execute();
+      // A link of alice's, and alice's folder shared with carol (accepted, read-write), with an
+      // upload carol began through the share: bob names them all.
+      ids.link = randomId();
+      const link = await t.app.inject({
+        method: 'POST',
+        url: '/links',
+        headers: alice.headers,
+        payload: {
+          id: ids.link,
+          nodeId: ids.folder,
+          wrappedKey: fakeKey(),
+          ownerWrappedLinkKey: fakeKey(),
+          keyCommitment: fake32(),
+        },
+      });
+      expect(link.statusCode, link.body).toBe(201);
+      const carol = await signUp(t.app);
+      ids.share = randomId();
+      const share = await t.app.inject({
+        method: 'POST',
+        url: '/shares',
+        headers: alice.headers,
+        payload: {
+          id: ids.share,
+          folderId: ids.folder,
+          memberUserId: carol.userId,
+          access: 'write',
+          sealedKey: Buffer.alloc(80, 1).toString('base64url'),
+          signature: Buffer.alloc(64, 2).toString('base64url'),
+        },
+      });
+      expect(share.statusCode, share.body).toBe(201);
+      await t.app.inject({ method: 'POST', url: `/shares/${ids.share}/accept`, headers: carol.headers });
+      const shareUpload = await t.app.inject({
+        method: 'POST',
+        url: `/shares/${ids.share}/uploads`,
+        headers: carol.headers,
+        payload: { sizeBytes: 10 },
+      });
+      expect(shareUpload.statusCode, shareUpload.body).toBe(201);
+      ids.shareUpload = shareUpload.json<{ upload: { id: string } }>().upload.id;
       aliceSnapshot = await snapshot();
     });
     afterAll(async () => {
@@ -153,6 +228,18 @@ for (const dialect of testDialects(process.env)) {
       if (spec.path.startsWith('/uploads/:id'))
         return [spec.path.replace(':id', ids.upload!).replace(':partNumber', '1')];
       if (spec.path === '/account/sessions/:id') return [spec.path.replace(':id', ids.session!)];
+      if (spec.path.startsWith('/links/:linkId')) return [spec.path.replace(':linkId', ids.link!)];
+      if (spec.path.startsWith('/shares/:shareId')) {
+        return [ids.folder!, ids.file!].map((nodeId) =>
+          spec.path
+            .replace(':shareId', ids.share!)
+            .replace(':nodeId', nodeId)
+            .replace(':versionId', ids.currentVersion!)
+            .replace(':id', ids.shareUpload!)
+            .replace(':partNumber', '1'),
+        );
+      }
+      if (spec.path === '/invoices/:id') return [spec.path.replace(':id', ids.invoice!)];
       throw new Error(`the isolation walk does not know ${spec.method} ${spec.path}: add it`);
     }
 
@@ -161,7 +248,24 @@ for (const dialect of testDialects(process.env)) {
         return { payload: Buffer.alloc(10), headers: { 'content-type': 'application/octet-stream' } };
       }
       if (spec.request === undefined) return {};
-      if (spec.path === '/uploads/:id/complete') {
+      if (spec.path === '/links/:linkId') return { payload: { maxDownloads: 1 } };
+      if (spec.path === '/uploads/:id/parts/:partNumber/target') {
+        return { payload: { sha256: '0'.repeat(64), md5: `${'A'.repeat(22)}==` } };
+      }
+      if (spec.path === '/shares/:shareId/nodes') {
+        return {
+          payload: {
+            id: randomId(),
+            parentId: ids.folder,
+            type: 'folder',
+            wrappedKey: fakeKey(),
+            encryptedAttrs: fakeKey(),
+            nameHash: fake32(),
+          },
+        };
+      }
+      if (spec.path === '/shares/:shareId/uploads') return { payload: { sizeBytes: 10 } };
+      if (spec.path === '/uploads/:id/complete' || spec.path === '/shares/:shareId/uploads/:id/complete') {
         return {
           payload: {
             kind: 'new-version',
@@ -170,6 +274,9 @@ for (const dialect of testDialects(process.env)) {
             version: { id: randomId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
           },
         };
+      }
+      if (spec.path === '/uploads/:id/parts/:partNumber/target') {
+        return { payload: { sha256: '0'.repeat(64), md5: 'AAAAAAAAAAAAAAAAAAAAAA==' } };
       }
       return { payload: { revision: 1, encryptedAttrs: fakeKey(), nameHash: fake32() } };
     }
@@ -190,6 +297,9 @@ for (const dialect of testDialects(process.env)) {
             headers: { ...bob.headers, ...headers },
             ...(payload === undefined ? {} : { payload: payload as string }),
           });
+          // Without presigned transfers this route answers DIRECT_TRANSFERS_OFF for any upload id
+          // (before looking one up), which tells nothing about alice's.
+          if (name === 'partTarget' && res.json().error?.code === 'DIRECT_TRANSFERS_OFF') continue;
           expect({ url, status: res.statusCode, code: res.json().error?.code }).toEqual({
             url,
             status: 404,

@@ -3,7 +3,9 @@
 // pending logins, recoveries and sessions that can no longer be used. Every job is idempotent and
 // safe to run on several servers at once.
 import type { AppDeps } from './app-deps.js';
+import { isReadOnly } from './migrate/read-only.js';
 import { deleteExpiredPending } from './modules/accounts/accounts-service.js';
+import { runPaymentJobs } from './modules/payments/payment-jobs.js';
 import { collectBlobGarbage } from './modules/transfers/blob-garbage.js';
 import { expireUploads } from './modules/transfers/upload-service.js';
 import { purgeTrash } from './modules/tree/tree-service.js';
@@ -14,6 +16,9 @@ export interface JobReport {
   purgedTrashNodes: number;
   expiredUploads: number;
   collectedBlobs: number;
+  /** Plans that lapsed back to the free quota, and invoices that expired. */
+  lapsedPlans: number;
+  expiredInvoices: number;
 }
 
 /** Purges every trashed subtree whose retention is over; returns how many trash tops went. */
@@ -34,7 +39,8 @@ export async function runJobs(deps: JobDeps): Promise<JobReport> {
   const expiredUploads = await expireUploads(deps, deps.clock.now());
   await deleteExpiredPending(deps.db, deps.clock.now());
   const collectedBlobs = await collectBlobGarbage(deps, deps.clock.now());
-  return { purgedTrashNodes, expiredUploads, collectedBlobs };
+  const { lapsedPlans, expiredInvoices } = await runPaymentJobs(deps);
+  return { purgedTrashNodes, expiredUploads, collectedBlobs, lapsedPlans, expiredInvoices };
 }
 
 /**
@@ -48,7 +54,8 @@ export function startJobs(
 ): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   const tick = () => {
-    if (running) return;
+    // A migration is copying this one box's data: nothing may change under it.
+    if (running || isReadOnly(deps.config.dataDir)) return;
     running = runJobs(deps)
       .then(() => undefined, onError)
       .finally(() => {

@@ -5,10 +5,12 @@
 import { adminUsage, runAdmin } from './admin/run-admin.js';
 import { configFromEnvironment, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { MIGRATE_USAGE, migrateToFleet, parseMigrateArgs } from './migrate/migrate.js';
 import { startServer } from './server.js';
 
 const USAGE = `usage: hoard-server [--data DIR] [--port N] [--host H]
        hoard-server admin <command> [--data DIR]   (operator commands; \`hoard-server admin\` lists them)
+       hoard-server migrate --to-database URL --to-s3 [--data DIR]   (one box to a fleet; --help)
 
   --data DIR   data directory: SQLite file and blobs (env HOARD_DATA_DIR, default ./data)
   --port N     TCP port (env HOARD_PORT, default 8080)
@@ -22,7 +24,10 @@ Fleet mode (docs/OPERATIONS.md): HOARD_S3_ENDPOINT, HOARD_S3_BUCKET, HOARD_S3_AC
 HOARD_S3_SECRET_ACCESS_KEY, HOARD_S3_REGION (default us-east-1), HOARD_S3_FORCE_PATH_STYLE (default
 true) put blobs in an S3 bucket (DIR then holds no blob); HOARD_S3_TRANSFERS direct|proxy (default
 direct: presigned URLs), HOARD_PRESIGN_TTL_SECONDS (default 900); REDIS_URL (redis://...) shares
-rate limits between servers.`;
+rate limits between servers.
+Payments (docs/PAYMENTS.md): HOARD_PLANS; BTCPay: HOARD_BTCPAY_URL, HOARD_BTCPAY_API_KEY,
+HOARD_BTCPAY_STORE_ID, HOARD_BTCPAY_WEBHOOK_SECRET; or watch-only: HOARD_XPUB, HOARD_NETWORK,
+HOARD_ESPLORA_URL or HOARD_BITCOIND_RPC_URL, HOARD_CONFIRMATIONS, HOARD_CHAIN_POLL_SECONDS.`;
 
 /** How long a drain may take before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -60,10 +65,44 @@ async function admin(args: readonly string[]): Promise<void> {
   process.exitCode = code;
 }
 
+async function migrate(args: readonly string[]): Promise<void> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(MIGRATE_USAGE);
+    return;
+  }
+  let parsed;
+  let config: Config;
+  try {
+    parsed = parseMigrateArgs(args);
+    // The target bucket: HOARD_S3_* (never on the command line); the source: --data.
+    config = configFromEnvironment(process.env, parsed.dataDir ? ['--data', parsed.dataDir] : []);
+    if (!config.s3) throw new Error('--to-s3 needs HOARD_S3_BUCKET and its credentials in the environment');
+  } catch (error) {
+    console.error(`hoard-server migrate: ${(error as Error).message}\n${MIGRATE_USAGE}`);
+    process.exit(2);
+  }
+  try {
+    await migrateToFleet({
+      dataDir: config.dataDir,
+      targetDatabaseUrl: parsed.toDatabase,
+      targetS3: config.s3,
+      out: (line) => console.log(line),
+    });
+  } catch (error) {
+    console.error(`hoard-server migrate: ${(error as Error).message}`);
+    console.error('nothing was lost; fix the cause and run the same command again to resume');
+    process.exitCode = 1;
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === 'admin') {
     await admin(args.slice(1));
+    return;
+  }
+  if (args[0] === 'migrate') {
+    await migrate(args.slice(1));
     return;
   }
   if (args.includes('--help') || args.includes('-h')) {

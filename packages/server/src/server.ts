@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { openDatabase, sqlitePathIn, type Dialect } from './db/database.js';
 import { startJobs } from './jobs.js';
 import type { BlobStore } from './storage/blob-store.js';
+import { createPaymentProvider, startPaymentsLoop } from './modules/payments/payments-runtime.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { RedisSharedState } from './shared-state/redis-shared-state.js';
 import type { SharedState } from './shared-state/shared-state.js';
@@ -43,6 +44,7 @@ export async function startServer(
     throw new Error(`${where} cannot be opened: ${(error as Error).message}`, { cause: error });
   }
   const { db, dialect } = opened;
+  const paymentProvider = createPaymentProvider(config, db, clock);
   // Fleet mode: blobs in the bucket (created if missing); dataDir then holds no blob.
   let s3: S3BlobStore | undefined;
   let blobStore: BlobStore;
@@ -78,6 +80,7 @@ export async function startServer(
       db,
       blobStore,
       clock,
+      paymentProvider,
       ...(shared ? { shared } : {}),
       ...(logger ? { logger } : {}),
     });
@@ -90,10 +93,21 @@ export async function startServer(
   const jobs = startJobs({ config, db, blobStore, clock }, config.jobIntervalSeconds * 1000, (error) =>
     logger?.error({ err: error }, 'background job failed'),
   );
+  const payments = paymentProvider
+    ? startPaymentsLoop({
+        config,
+        db,
+        dialect,
+        clock,
+        provider: paymentProvider,
+        onError: (error) => logger?.warn({ err: error }, 'payments round failed; retrying with backoff'),
+      })
+    : undefined;
   let address: string;
   try {
     address = await app.listen({ port: config.port, host: config.host });
   } catch (error) {
+    await payments?.stop();
     await jobs.stop();
     await app.close();
     await db.destroy();
@@ -107,6 +121,7 @@ export async function startServer(
     dialect,
     async stop() {
       await app.close();
+      await payments?.stop();
       await jobs.stop();
       await db.destroy();
       s3?.close();

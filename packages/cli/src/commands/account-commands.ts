@@ -68,15 +68,31 @@ export async function whoami(ctx: CliContext, options: { json?: boolean }): Prom
 
 export async function quota(ctx: CliContext, options: { json?: boolean }): Promise<void> {
   const session = await ctx.session();
+  // The plan read applies a due lapse first, so the quota below is the one in force.
+  const plan = await session.payments.accountPlan();
   const { quota: q } = await session.account();
   if (options.json) {
-    ctx.out(JSON.stringify(q));
+    ctx.out(
+      JSON.stringify({
+        usedBytes: q.usedBytes,
+        quotaBytes: q.limitBytes,
+        reservedBytes: q.reservedBytes,
+        limitBytes: q.limitBytes,
+        plan: plan.plan,
+        planExpiresAt: plan.planExpiresAt,
+        notice: plan.notice,
+      }),
+    );
     return;
   }
   const percent = q.limitBytes === 0 ? 100 : (q.usedBytes / q.limitBytes) * 100;
   ctx.out(`used      ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)} (${percent.toFixed(1)}%)`);
   if (q.reservedBytes > 0) ctx.out(`reserved  ${formatBytes(q.reservedBytes)} (uploads in progress)`);
   ctx.out(`free      ${formatBytes(Math.max(0, q.limitBytes - q.usedBytes - q.reservedBytes))}`);
+  ctx.out(
+    `plan      ${plan.planName}${plan.planExpiresAt ? ` until ${formatDate(plan.planExpiresAt)}` : ''} (\`hoard plans\`, \`hoard upgrade PLAN\`)`,
+  );
+  if (plan.notice) ctx.note(`note: ${plan.notice}`);
 }
 
 export async function sessions(

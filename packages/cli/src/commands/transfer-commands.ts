@@ -128,7 +128,9 @@ async function uploadFile(
     state.files++;
   } catch (error) {
     if (error instanceof ApiError && error.code === 'QUOTA_EXCEEDED') {
-      throw new CliError(`not enough space left for ${localPath} (see \`hoard quota\`)`);
+      throw new CliError(
+        `not enough space left for ${localPath}: free some, or buy a plan (\`hoard plans\`, \`hoard upgrade PLAN\`; see \`hoard quota\`)`,
+      );
     }
     throw error;
   } finally {

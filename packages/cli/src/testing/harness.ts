@@ -40,15 +40,23 @@ export interface RunningServer {
 
 /**
  * Starts hoard-server on `dataDir` (and `port`, default a free one), on SQLite in `dataDir` unless
- * `databaseUrl` names a PostgreSQL database; resolves when /healthz is 200.
+ * `databaseUrl` names a PostgreSQL database, with extra `env` (HOARD_* settings); resolves when
+ * /healthz is 200.
  */
-export async function startServer(dataDir: string, port?: number, databaseUrl = ''): Promise<RunningServer> {
+export async function startServer(
+  dataDir: string,
+  port?: number,
+  databaseUrl = '',
+  /** More environment (HOARD_* settings; fleet mode: HOARD_S3_*, REDIS_URL). */
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
   const p = port ?? (await freePort());
   const child = spawn(
     process.execPath,
     [serverMain, '--data', dataDir, '--port', String(p), '--host', '127.0.0.1'],
     {
-      env: { ...process.env, HOARD_LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl },
+      // Redis only when asked (fleet tests): a server killed with -9 would leave part locks behind.
+      env: { ...process.env, HOARD_LOG_LEVEL: 'warn', REDIS_URL: '', DATABASE_URL: databaseUrl, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

@@ -3,6 +3,7 @@
 // lock while it migrates, so several servers starting at once migrate exactly once.
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { payments } from '../modules/payments/payments-migration.js';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -195,6 +196,31 @@ const sharing: Migration = {
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('link_reports_created_at').on('link_reports').column('created_at').execute();
+
+    await db.schema
+      .createTable('shares')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('folder_id', 'text', (c) => c.notNull().references('nodes.id').onDelete('cascade'))
+      .addColumn('owner_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('member_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('access', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('sealed_key', 'text', (c) => c.notNull())
+      .addColumn('signature', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('answered_at', 'bigint')
+      .addUniqueConstraint('shares_folder_member', ['folder_id', 'member_id'])
+      .addCheckConstraint('shares_access', sql`access in ('read', 'write')`)
+      .addCheckConstraint('shares_status', sql`status in ('pending', 'accepted', 'declined')`)
+      .execute();
+    await db.schema.createIndex('shares_owner_id').on('shares').column('owner_id').execute();
+    await db.schema.createIndex('shares_member_id').on('shares').column('member_id').execute();
+
+    await db.schema
+      .createTable('share_uploads')
+      .addColumn('upload_id', 'text', (c) => c.primaryKey().references('uploads.id').onDelete('cascade'))
+      .addColumn('share_id', 'text', (c) => c.notNull().references('shares.id').onDelete('cascade'))
+      .execute();
   },
 };
 
@@ -219,6 +245,7 @@ export const migrations: Record<string, Migration> = {
   '0002_versions_user_id': versionsByUser,
   '0003_sharing': sharing,
   '0004_fleet': fleet,
+  '0005_payments': payments,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -3,6 +3,7 @@
 // base64url text; sizes are bigint columns read back as JS numbers (the PostgreSQL driver is told
 // to parse int8 as number in database.ts).
 import type { ColumnType, Generated, Kysely, Selectable } from 'kysely';
+import type { PaymentTables } from '../modules/payments/payments-schema.js';
 
 export interface UsersTable {
   id: string;
@@ -165,7 +166,27 @@ export interface LinkReportsTable {
   created_at: number;
 }
 
-export interface DatabaseSchema {
+/** A folder shared with another account (issue 4): the folder key sealed to the member. */
+export interface SharesTable {
+  id: string;
+  folder_id: string;
+  owner_id: string;
+  member_id: string;
+  access: 'read' | 'write';
+  status: 'pending' | 'accepted' | 'declined';
+  sealed_key: string;
+  signature: string;
+  created_at: number;
+  answered_at: number | null;
+}
+
+/** Which share an upload was begun through (only that share's members may continue it). */
+export interface ShareUploadsTable {
+  upload_id: string;
+  share_id: string;
+}
+
+export interface DatabaseSchema extends PaymentTables {
   users: UsersTable;
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
@@ -180,6 +201,8 @@ export interface DatabaseSchema {
   links: LinksTable;
   link_grants: LinkGrantsTable;
   link_reports: LinkReportsTable;
+  shares: SharesTable;
+  share_uploads: ShareUploadsTable;
 }
 
 /** The database handle every module uses; a Transaction<DatabaseSchema> is one too. */
@@ -192,6 +215,7 @@ export type VersionRow = Selectable<VersionsTable>;
 export type UploadRow = Selectable<UploadsTable>;
 export type UploadPartRow = Selectable<UploadPartsTable>;
 export type LinkRow = Selectable<LinksTable>;
+export type ShareRow = Selectable<SharesTable>;
 
 /** Unused import guard: Generated is re-exported for modules that add tables later. */
 export type { Generated };

@@ -37,8 +37,19 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-/** How long a part lock lives if its holder dies: longer than any part upload takes. */
-const PART_LOCK_TTL_MS = 15 * 60 * 1000;
+/** Extends KEYS[1] to ARGV[2] ms only if it still holds ARGV[1]. */
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
+/**
+ * A part lock lives this long unless its holder renews it (every PART_LOCK_RENEW_MS while the part
+ * streams): a server killed mid-part blocks that part for at most this long, which the client's
+ * retries of PART_IN_PROGRESS outlast.
+ */
+const PART_LOCK_TTL_MS = 10_000;
+const PART_LOCK_RENEW_MS = 3_000;
 /** Retry-After while Redis is down and a limiter refuses. */
 const UNAVAILABLE_RETRY_SECONDS = 30;
 
@@ -99,7 +110,7 @@ class RedisRateLimiter implements RateLimiter {
 }
 
 class RedisPartLocks implements PartLocks {
-  readonly #tokens = new Map<string, string>();
+  readonly #held = new Map<string, { token: string; timer: NodeJS.Timeout }>();
   constructor(private readonly shared: RedisSharedState) {}
 
   async acquire(key: string): Promise<boolean> {
@@ -117,14 +128,22 @@ class RedisPartLocks implements PartLocks {
       // Redis down: let the part through (the store keeps parts apart; see [Note: Redis down]).
       this.shared.reportError(error);
     }
-    this.#tokens.set(key, token);
+    const timer = setInterval(() => {
+      this.shared.redis
+        .eval(RENEW, 1, this.shared.key(`part:${key}`), token, String(PART_LOCK_TTL_MS))
+        .catch((error: unknown) => this.shared.reportError(error));
+    }, PART_LOCK_RENEW_MS);
+    timer.unref();
+    this.#held.set(key, { token, timer });
     return true;
   }
 
   async release(key: string): Promise<void> {
-    const token = this.#tokens.get(key);
-    this.#tokens.delete(key);
-    if (token === undefined) return;
+    const held = this.#held.get(key);
+    this.#held.delete(key);
+    if (held === undefined) return;
+    clearInterval(held.timer);
+    const { token } = held;
     try {
       await this.shared.redis.eval(RELEASE, 1, this.shared.key(`part:${key}`), token);
     } catch (error) {

@@ -67,6 +67,9 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
       env: {
         ...process.env,
         HOARD_LOG_LEVEL: 'warn',
+        // Redis only when a test asks for it (like the database): a server killed with -9 would
+        // otherwise leave its part locks in a Redis shared with unrelated tests.
+        REDIS_URL: '',
         ...options.env,
         DATABASE_URL: options.databaseUrl ?? '',
       },

@@ -9,6 +9,7 @@ import { ManualClock } from '../clock.js';
 import { parseConfig, type ConfigInput } from '../config.js';
 import type { Dialect } from '../db/database.js';
 import type { Db } from '../db/schema.js';
+import type { PaymentProvider } from '../modules/payments/payment-provider.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { randomId } from '../secrets.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
@@ -29,6 +30,7 @@ export interface TestAppOptions {
   config?: ConfigInput;
   blobStore?: BlobStore;
   logger?: FastifyBaseLogger;
+  paymentProvider?: PaymentProvider;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -48,6 +50,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     blobStore,
     clock,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.paymentProvider ? { paymentProvider: options.paymentProvider } : {}),
   });
   await app.ready();
   return {

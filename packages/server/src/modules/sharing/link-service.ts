@@ -27,6 +27,7 @@ import { AppError, isUniqueViolation } from '../../errors.js';
 import { randomSecret, sha256B64u } from '../../secrets.js';
 import { isInTrash, liveChildrenOf, nodeById } from '../tree/tree-service.js';
 import type { ContentSource } from '../transfers/content-service.js';
+import { nodeInSubtree } from './subtree.js';
 
 /** Wrong password proofs allowed per link per window, and the window. */
 export const LINK_PASSWORD_ATTEMPTS = 10;
@@ -288,21 +289,9 @@ export class LinkService {
 
   /** A node of the linked subtree (the linked node or below it, live); NOT_FOUND otherwise. */
   async #nodeInLink(link: LinkRow, nodeId: string): Promise<NodeRow> {
-    const target = await this.#db.selectFrom('nodes').selectAll().where('id', '=', nodeId).executeTakeFirst();
-    if (!target || target.user_id !== link.user_id)
-      throw new AppError('NOT_FOUND', 'no such node in this link');
-    let current: Pick<NodeRow, 'id' | 'parent_id' | 'trashed_at'> | undefined = target;
-    for (let depth = 0; current; depth++) {
-      if (current.trashed_at !== null) break;
-      if (current.id === link.node_id) return target;
-      if (current.parent_id === null || depth > 10_000) break;
-      current = await this.#db
-        .selectFrom('nodes')
-        .select(['id', 'parent_id', 'trashed_at'])
-        .where('id', '=', current.parent_id)
-        .executeTakeFirst();
-    }
-    throw new AppError('NOT_FOUND', 'no such node in this link');
+    const node = await nodeInSubtree(this.#db, link.node_id, link.user_id, nodeId);
+    if (!node) throw new AppError('NOT_FOUND', 'no such node in this link');
+    return node;
   }
 
   /** The link if it answers: not disabled, revoked, expired, (capped), and its node live. */

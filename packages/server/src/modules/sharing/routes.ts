@@ -2,7 +2,21 @@
 // account's link is NOT_FOUND) and the anonymous link routes (no session: the link id, the password
 // proof header for password links, and a download grant for content). Thin: parse at the edge,
 // call the services.
+import { Readable } from 'node:stream';
 import {
+  CompleteUploadRequest,
+  CreateFolderRequest,
+  CreateShareRequest,
+  CreateUploadRequest,
+  KeyLookupRequest,
+  RevisionRequest,
+  UpdateNodeRequest,
+  type NodeResponse,
+  type PartResponse,
+  type PublishedKeysResponse,
+  type ShareResponse,
+  type SharesResponse,
+  type UploadResponse,
   CreateLinkRequest,
   LINK_PROOF_HEADER,
   ReportLinkRequest,
@@ -19,14 +33,24 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app-deps.js';
 import { requireSession } from '../../auth.js';
 import { AppError } from '../../errors.js';
-import { InMemoryRateLimiter } from '../../rate-limiter.js';
+import { InProcessSharedState } from '../../shared-state/shared-state.js';
 import { idParam, parseWith } from '../../validation.js';
 import { sendContent } from '../transfers/routes.js';
+import { UploadService, maxPartSizeBytes } from '../transfers/upload-service.js';
+import { ShareService } from './share-service.js';
 import { LinkService } from './link-service.js';
 import { reportLink } from './report-service.js';
 
 /** Reports per client address per hour. */
 const REPORTS_PER_HOUR = 20;
+/** Key look-ups per account per hour (they tell whether an e-mail address has an account). */
+const KEY_LOOKUPS_PER_HOUR = 100;
+const DECIMAL = /^\d{1,16}$/;
+
+function contentLengthOf(request: FastifyRequest): number | undefined {
+  const header = request.headers['content-length'];
+  return header !== undefined && DECIMAL.test(header) ? Number(header) : undefined;
+}
 
 function proofOf(request: FastifyRequest): string | undefined {
   const value = request.headers[LINK_PROOF_HEADER];
@@ -39,7 +63,13 @@ function rawParam(request: FastifyRequest, name: string): string {
 
 export const sharingRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
   const links = new LinkService(deps);
-  const reportLimiter = new InMemoryRateLimiter(REPORTS_PER_HOUR, 3600, deps.clock);
+  // Shared by every server in a fleet (Redis); both limits let requests through while it is down.
+  const shared = deps.shared ?? new InProcessSharedState(deps.clock);
+  const reportLimiter = shared.rateLimiter(
+    'link-reports-ip',
+    { limit: REPORTS_PER_HOUR, windowSeconds: 3600 },
+    'allow',
+  );
 
   // ---- the owner ----
 
@@ -115,6 +145,183 @@ export const sharingRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
     }
     reply.code(201);
     return { report: await reportLink(deps.db, deps.clock, linkId, body) };
+  });
+
+  // ---- sharing between accounts ----
+
+  // Uploads through a share always pass through the server (no presigned parts: the part targets
+  // are the owner's); part locks are the fleet's shared ones.
+  const uploads = new UploadService({
+    db: deps.db,
+    blobStore: deps.blobStore,
+    clock: deps.clock,
+    partLocks: deps.shared?.partLocks,
+  });
+  const shares = new ShareService({ db: deps.db, clock: deps.clock, uploads });
+  const lookupLimiter = shared.rateLimiter(
+    'key-lookups-user',
+    { limit: KEY_LOOKUPS_PER_HOUR, windowSeconds: 3600 },
+    'allow',
+  );
+  const partBodyLimitBytes = maxPartSizeBytes({}) + 1;
+  // Encapsulated in this plugin: share part uploads take raw bodies, as in the transfers routes.
+  app.addContentTypeParser('application/octet-stream', (request, payload, done) => {
+    const declared = contentLengthOf(request);
+    if (declared !== undefined && declared > partBodyLimitBytes) {
+      done(
+        new AppError('PAYLOAD_TOO_LARGE', `a part holds at most ${partBodyLimitBytes - 1} bytes`),
+        undefined,
+      );
+      return;
+    }
+    done(null, payload);
+  });
+
+  app.post('/keys/lookup', async (request): Promise<PublishedKeysResponse> => {
+    const { userId } = await requireSession(request);
+    const { email } = parseWith(KeyLookupRequest, request.body);
+    const decision = await lookupLimiter.consume(userId);
+    if (!decision.allowed) {
+      throw new AppError('RATE_LIMITED', 'too many key look-ups; try again later', {
+        retryAfterSeconds: decision.retryAfterSeconds,
+      });
+    }
+    return { account: await shares.lookupKeys(email) };
+  });
+
+  app.post('/shares', async (request, reply): Promise<ShareResponse> => {
+    const { userId } = await requireSession(request);
+    const body = parseWith(CreateShareRequest, request.body);
+    reply.code(201);
+    return { share: await shares.create(userId, body) };
+  });
+
+  app.get('/shares', async (request): Promise<SharesResponse> => {
+    const { userId } = await requireSession(request);
+    return shares.list(userId);
+  });
+
+  app.post('/shares/:shareId/accept', async (request): Promise<ShareResponse> => {
+    const { userId } = await requireSession(request);
+    return { share: await shares.answer(userId, idParam(request.params, 'shareId'), 'accepted') };
+  });
+
+  app.post('/shares/:shareId/decline', async (request): Promise<ShareResponse> => {
+    const { userId } = await requireSession(request);
+    return { share: await shares.answer(userId, idParam(request.params, 'shareId'), 'declined') };
+  });
+
+  app.delete('/shares/:shareId', async (request, reply) => {
+    const { userId } = await requireSession(request);
+    await shares.remove(userId, idParam(request.params, 'shareId'));
+    return reply.code(204).send();
+  });
+
+  app.get('/shares/:shareId/node', async (request): Promise<NodeResponse> => {
+    const { userId } = await requireSession(request);
+    return { node: await shares.node(userId, idParam(request.params, 'shareId')) };
+  });
+
+  app.get('/shares/:shareId/nodes/:nodeId/children', async (request): Promise<NodesResponse> => {
+    const { userId } = await requireSession(request);
+    const shareId = idParam(request.params, 'shareId');
+    return { nodes: await shares.children(userId, shareId, idParam(request.params, 'nodeId')) };
+  });
+
+  app.get('/shares/:shareId/versions/:versionId/content', async (request, reply) => {
+    const { userId } = await requireSession(request);
+    const shareId = idParam(request.params, 'shareId');
+    const source = await shares.content(userId, shareId, idParam(request.params, 'versionId'));
+    return sendContent(request, reply, deps, source, true);
+  });
+
+  app.post('/shares/:shareId/nodes', async (request, reply): Promise<NodeResponse> => {
+    const { userId } = await requireSession(request);
+    const shareId = idParam(request.params, 'shareId');
+    const body = parseWith(CreateFolderRequest, request.body);
+    const node = await shares.createFolder(userId, shareId, body);
+    reply.code(201);
+    return { node };
+  });
+
+  app.patch('/shares/:shareId/nodes/:nodeId', async (request): Promise<NodeResponse> => {
+    const { userId } = await requireSession(request);
+    const shareId = idParam(request.params, 'shareId');
+    const nodeId = idParam(request.params, 'nodeId');
+    const body = parseWith(UpdateNodeRequest, request.body);
+    return { node: await shares.updateNode(userId, shareId, nodeId, body) };
+  });
+
+  app.post('/shares/:shareId/nodes/:nodeId/trash', async (request): Promise<NodeResponse> => {
+    const { userId } = await requireSession(request);
+    const shareId = idParam(request.params, 'shareId');
+    const nodeId = idParam(request.params, 'nodeId');
+    const { revision } = parseWith(RevisionRequest, request.body);
+    return { node: await shares.trash(userId, shareId, nodeId, revision) };
+  });
+
+  app.post('/shares/:shareId/uploads', async (request, reply): Promise<UploadResponse> => {
+    const { userId } = await requireSession(request);
+    const shareId = idParam(request.params, 'shareId');
+    const body = parseWith(CreateUploadRequest, request.body);
+    const upload = await shares.createUpload(userId, shareId, body.sizeBytes);
+    reply.code(201);
+    return { upload };
+  });
+
+  app.get('/shares/:shareId/uploads/:id', async (request): Promise<UploadResponse> => {
+    const { userId } = await requireSession(request);
+    const shareId = idParam(request.params, 'shareId');
+    return { upload: await shares.getUpload(userId, shareId, idParam(request.params, 'id')) };
+  });
+
+  app.delete('/shares/:shareId/uploads/:id', async (request, reply) => {
+    const { userId } = await requireSession(request);
+    const shareId = idParam(request.params, 'shareId');
+    await shares.abortUpload(userId, shareId, idParam(request.params, 'id'));
+    return reply.code(204).send();
+  });
+
+  app.put('/shares/:shareId/uploads/:id/parts/:partNumber', async (request, reply): Promise<PartResponse> => {
+    const { userId } = await requireSession(request);
+    const shareId = idParam(request.params, 'shareId');
+    const uploadId = idParam(request.params, 'id');
+    const raw = rawParam(request, 'partNumber');
+    const partNumber = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+    const contentType = request.headers['content-type'];
+    if (contentType !== undefined && !/^application\/octet-stream\s*(;|$)/i.test(contentType)) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'a part is sent as application/octet-stream');
+    }
+    const body = request.body instanceof Readable ? request.body : Readable.from([]);
+    try {
+      const part = await shares.putPart(
+        userId,
+        shareId,
+        uploadId,
+        partNumber,
+        contentLengthOf(request),
+        body,
+      );
+      return { part };
+    } catch (error) {
+      if (!request.raw.complete) reply.header('connection', 'close');
+      if (request.raw.readableAborted && !(error instanceof AppError)) {
+        throw new AppError('PART_SIZE_MISMATCH', 'the body ended before Content-Length bytes', {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  });
+
+  app.post('/shares/:shareId/uploads/:id/complete', async (request, reply): Promise<NodeResponse> => {
+    const { userId } = await requireSession(request);
+    const shareId = idParam(request.params, 'shareId');
+    const uploadId = idParam(request.params, 'id');
+    const body = parseWith(CompleteUploadRequest, request.body);
+    const { node, created } = await shares.completeUpload(userId, shareId, uploadId, body);
+    reply.code(created ? 201 : 200);
+    return { node };
   });
   return Promise.resolve();
 };

@@ -33,6 +33,7 @@ import {
   type DirectTransferStore,
 } from '../../storage/blob-store.js';
 import { consumeExactly } from '../../storage/exact-body.js';
+import { applyDueLapses } from '../payments/subscriptions.js';
 import { addFileVersion, createFileNode, readNode } from '../tree/tree-service.js';
 import {
   DEFAULT_MAX_UPLOAD_BYTES,
@@ -174,6 +175,8 @@ export class UploadService {
     const blobKey = newId();
     const now = clock.now();
     const expiresAt = now + this.#limits.uploadTtlMs;
+    // A plan that ran out falls back to the free quota to the millisecond, before the check.
+    await applyDueLapses(db, now, userId);
     // A quick look first, so that a full account costs no disk work; the conditional UPDATE below
     // is what decides.
     const user = await db
@@ -243,10 +246,12 @@ export class UploadService {
     partNumber: number,
     digests: PartTargetRequest,
   ): Promise<PartTargetResponse> {
-    const direct = this.#deps.direct;
-    if (!direct)
-      throw new AppError('DIRECT_TRANSFERS_OFF', 'send parts to PUT /uploads/:id/parts/:partNumber');
+    // Another account's upload is NOT_FOUND before anything else is said about it.
     const row = await this.#findOwned(userId, uploadId);
+    const direct = this.#deps.direct;
+    if (!direct) {
+      throw new AppError('DIRECT_TRANSFERS_OFF', 'send parts to PUT /uploads/:id/parts/:partNumber');
+    }
     this.#assertNotExpired(row);
     if (row.state !== 'open') throw new AppError('NOT_FOUND');
     const geometry = geometryOf(row);
@@ -363,7 +368,6 @@ export class UploadService {
     }
     const lockKey = `${uploadId}/${partNumber}`;
     if (!(await this.#partLocks.acquire(lockKey))) {
-      body.destroy();
       throw new AppError('PART_IN_PROGRESS', `part ${partNumber} is being uploaded by another request`);
     }
     try {

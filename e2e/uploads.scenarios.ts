@@ -32,6 +32,15 @@ export function uploadScenarios(harness: () => Harness) {
       const context = await h.context();
       const page = await context.newPage();
       await signUp(page, h.url);
+      // Slow the page's uploads to 25 MiB/s so that the reload surely lands midway.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: 25 * 1024 * 1024,
+      });
       await page.getByLabel('Upload files').setInputFiles(path);
       const fraction = await page.waitForFunction(
         () => {

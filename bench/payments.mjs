@@ -65,7 +65,9 @@ async function createLatency(app, headers, count) {
   );
 
   const [invoice] = (await t.app.inject({ url: '/invoices', headers: account.headers })).json().invoices;
-  const providerId = greenfield.invoices.keys().next().value;
+  const providerId = [...greenfield.invoices.keys()].find(
+    (id) => greenfield.invoices.get(id).metadata.orderId === invoice.invoiceId,
+  );
   await greenfield.pay(providerId, 50_000);
   await greenfield.confirm(providerId);
   const body = JSON.stringify({
@@ -76,9 +78,7 @@ async function createLatency(app, headers, count) {
     type: 'InvoiceSettled',
     timestamp: 1,
     storeId: 'S',
-    invoiceId: [...greenfield.invoices.keys()].find(
-      (id) => greenfield.invoices.get(id).metadata.orderId === invoice.invoiceId,
-    ),
+    invoiceId: providerId,
     metadata: {},
   });
   const headers = { 'content-type': 'application/json', 'btcpay-sig': btcpaySignature(secret, body) };

@@ -5,6 +5,7 @@ import type { HoardSession, OwnedLink, RemoteEntry } from '@hoard/client';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Dialog, ErrorMessage } from './dialog';
 import { describeError, formatDate } from './format';
+import { SharePeople } from './share-people';
 
 /** A date input's value (yyyy-mm-dd) as the end of that day, local time. */
 function endOfDay(value: string): Date {
@@ -131,6 +132,9 @@ export function ShareDialog(props: { session: HoardSession; entry: RemoteEntry; 
           />
         ))}
       </ul>
+      {entry.type === 'folder' && entry.id !== session.tree.rootNodeId && (
+        <SharePeople session={session} folder={entry} />
+      )}
     </Dialog>
   );
 }

@@ -64,7 +64,7 @@ describe('the web app', () => {
   });
 
   it('answers the app routes and link pages with index.html', async () => {
-    for (const url of ['/login', '/files/photos/2024', '/bin', '/l/abc']) {
+    for (const url of ['/login', '/files/photos/2024', '/bin', '/shared', '/l/abc']) {
       const response = await app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(200);
       expect(response.body).toContain('<title>Hoard</title>');

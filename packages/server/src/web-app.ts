@@ -22,6 +22,7 @@ export const webAppRoutes = [
   '/recover',
   '/settings',
   '/bin',
+  '/shared',
   '/files',
   '/files/*',
   '/l/*',

@@ -1,5 +1,5 @@
 // The app shell: who is logged in (restored from the sealed saved session at start), the routes
-// (/login, /signup, /recover, /files/<path>, /bin, /settings), the header with the quota bar.
+// (/login, /signup, /recover, /files/<path>, /shared, /bin, /settings), the header with the quota bar.
 import { ApiError, HoardClient, type Account, type HoardSession, type SavedSession } from '@hoard/client';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { forgetSession, loadSession, storeSession } from './session-store';
@@ -11,6 +11,7 @@ import { FileManager } from './ui/file-manager';
 import { LinkPage } from './ui/link-page';
 import { describeError, formatBytes } from './ui/format';
 import { SettingsPage } from './ui/settings-page';
+import { SharedWithMePage } from './ui/shared-with-me';
 import { Transfers } from './ui/transfers';
 
 type State =
@@ -112,6 +113,7 @@ export function App() {
   const { session, saved } = state;
   let page;
   if (pathname === '/bin') page = <BinPage session={session} />;
+  else if (pathname === '/shared') page = <SharedWithMePage session={session} />;
   else if (pathname === '/settings')
     page = (
       <SettingsPage
@@ -181,6 +183,7 @@ function Header(props: {
       </a>
       <nav aria-label="Main" className="main-nav">
         {link('/files', 'My files', props.pathname.startsWith('/files') || props.pathname === '/')}
+        {link('/shared', 'Shared with me', props.pathname === '/shared')}
         {link('/bin', 'Bin', props.pathname === '/bin')}
         {link('/settings', 'Account', props.pathname === '/settings')}
       </nav>

@@ -488,7 +488,7 @@ export function FileManager(props: {
   );
 }
 
-function NameDialog(props: {
+export function NameDialog(props: {
   title: string;
   label: string;
   submit: string;

@@ -1,0 +1,374 @@
+// "Shared with me": invitations from other accounts (accepted only after the SDK has checked the
+// owner's signature over the share and the owner's keys against the ones pinned in this browser),
+// and the accepted shared folders, browsed with the same file list. Read-only shares offer no
+// writing controls; with write access, upload, new folder, rename and delete (to the owner's bin)
+// go through the share's routes.
+import {
+  ApiError,
+  verifyPublishedKeys,
+  type HoardSession,
+  type RemoteEntry,
+  type SharedFolder,
+  type UploadSource,
+} from '@hoard/client';
+import type { Share } from '@hoard/protocol';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { ChangedKeysError, Contacts } from '../contacts';
+import { ErrorMessage } from './dialog';
+import { FileList, sortEntries, type Sort } from './file-list';
+import { NameDialog } from './file-manager';
+import { describeError } from './format';
+import { mimeOf } from './preview';
+
+function sharedFailure(error: unknown): string {
+  if (error instanceof ChangedKeysError) return error.message;
+  if (error instanceof ApiError) {
+    if (error.code === 'SHARE_READ_ONLY')
+      return 'This folder is shared with you read-only: you cannot change it.';
+    if (error.code === 'NOT_FOUND' && /share|shared folder/.test(error.message))
+      return 'This share is gone: the owner removed you or the folder is no longer there.';
+  }
+  return describeError(error);
+}
+
+/** The owner's keys as this browser trusts them (pinned on first use, refused if changed). */
+async function trustedOwner(session: HoardSession, share: Share) {
+  const keys = await verifyPublishedKeys(share.owner);
+  new Contacts(session.userId).trust(keys);
+  return keys;
+}
+
+export function SharedWithMePage(props: { session: HoardSession }) {
+  const { session } = props;
+  const [pending, setPending] = useState<Share[]>();
+  const [folders, setFolders] = useState<SharedFolder[]>([]);
+  const [hidden, setHidden] = useState(0);
+  const [opened, setOpened] = useState<SharedFolder>();
+  const [error, setError] = useState<string>();
+  const [status, setStatus] = useState<string>();
+
+  const refresh = useCallback(async () => {
+    try {
+      const { incoming } = await session.shares.list();
+      const accepted: SharedFolder[] = [];
+      let failed = 0;
+      for (const share of incoming.filter((s) => s.status === 'accepted' && s.folder !== null)) {
+        try {
+          accepted.push(await session.shares.open(share, await trustedOwner(session, share)));
+        } catch {
+          failed++;
+        }
+      }
+      setPending(incoming.filter((s) => s.status === 'pending'));
+      setFolders(accepted);
+      setHidden(failed);
+    } catch (caught) {
+      setError(sharedFailure(caught));
+    }
+  }, [session]);
+  useEffect(() => void refresh(), [refresh]);
+
+  async function answer(share: Share, accept: boolean) {
+    setError(undefined);
+    try {
+      if (accept) {
+        const owner = await trustedOwner(session, share);
+        try {
+          await session.shares.verify(share, owner);
+        } catch {
+          throw new Error(`This invitation is not validly signed by ${share.owner.email}: not accepted.`);
+        }
+        await session.shares.accept(share.id);
+        setStatus(`Accepted the folder from ${share.owner.email}.`);
+      } else {
+        await session.shares.decline(share.id);
+        setStatus(`Declined the invitation from ${share.owner.email}.`);
+      }
+    } catch (caught) {
+      setError(sharedFailure(caught));
+    }
+    await refresh();
+  }
+
+  if (opened) {
+    return (
+      <SharedFolderView
+        session={session}
+        folder={opened}
+        onBack={() => {
+          setOpened(undefined);
+          void refresh();
+        }}
+      />
+    );
+  }
+
+  return (
+    <section className="shared" aria-labelledby="shared-title">
+      <h1 id="shared-title">Shared with me</h1>
+      <ErrorMessage error={error} />
+      <p role="status">{pending === undefined ? 'Loading…' : status}</p>
+      <h2>Invitations</h2>
+      {pending?.length === 0 && <p className="hint">No invitations.</p>}
+      <ul className="links" aria-label="Invitations">
+        {pending?.map((s) => (
+          <li key={s.id} className="link-item" aria-label={`Invitation from ${s.owner.email}`}>
+            <div>
+              <strong>{s.owner.email}</strong> shares a folder with you ·{' '}
+              {s.access === 'write' ? 'can edit' : 'read-only'}
+            </div>
+            <div className="row-actions">
+              <button type="button" className="primary" onClick={() => void answer(s, true)}>
+                Accept
+              </button>
+              <button type="button" onClick={() => void answer(s, false)}>
+                Decline
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+      <h2>Shared folders</h2>
+      {pending !== undefined && folders.length === 0 && <p className="hint">None yet.</p>}
+      {hidden > 0 && (
+        <p className="hint">
+          {hidden} shared folder(s) not shown: their owner&apos;s keys or signature do not check out.
+        </p>
+      )}
+      <ul className="links" aria-label="Shared folders">
+        {folders.map((f) => (
+          <li key={f.share.id} className="link-item">
+            <button type="button" className="link" onClick={() => setOpened(f)}>
+              {f.root.name}
+            </button>{' '}
+            · from {f.share.owner.email} · {f.share.access === 'write' ? 'can edit' : 'read-only'}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function fileSource(file: File): UploadSource {
+  return {
+    sizeBytes: file.size,
+    mtimeMs: file.lastModified,
+    read: async (offset, length) => new Uint8Array(await file.slice(offset, offset + length).arrayBuffer()),
+  };
+}
+
+function SharedFolderView(props: { session: HoardSession; folder: SharedFolder; onBack: () => void }) {
+  const { folder } = props;
+  const writable = folder.share.access === 'write';
+  const [trail, setTrail] = useState<RemoteEntry[]>([folder.root]);
+  const [entries, setEntries] = useState<RemoteEntry[]>([]);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [sort, setSort] = useState<Sort>({ key: 'name', ascending: true });
+  const [error, setError] = useState<string>();
+  const [status, setStatus] = useState<string>();
+  const [gone, setGone] = useState(false);
+  const [modal, setModal] = useState<'new-folder' | 'rename'>();
+  const current = trail[trail.length - 1]!;
+
+  const refresh = useCallback(async () => {
+    try {
+      const { entries: listed } = await folder.list(current);
+      setEntries(listed);
+      setSelected(new Set());
+    } catch (caught) {
+      if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);
+      setError(sharedFailure(caught));
+    }
+  }, [folder, current]);
+  useEffect(() => void refresh(), [refresh]);
+
+  const sorted = useMemo(() => sortEntries(entries, sort), [entries, sort]);
+  const selection = sorted.filter((e) => selected.has(e.id));
+  const single = selection.length === 1 ? selection[0] : undefined;
+
+  async function act(what: string, action: () => Promise<void>) {
+    setError(undefined);
+    setStatus(`${what}…`);
+    try {
+      await action();
+      setStatus(`${what}: done.`);
+    } catch (caught) {
+      setStatus(undefined);
+      if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);
+      setError(sharedFailure(caught));
+    }
+    await refresh();
+  }
+
+  async function download(entry: RemoteEntry) {
+    if (entry.type !== 'file') return;
+    setError(undefined);
+    setStatus(`Downloading ${entry.name}…`);
+    try {
+      // Others change a shared folder too: the file's current version, asked for now (and the
+      // share checked: the ciphertext of a version may come from the browser's cache).
+      const fresh = (await folder.list(current)).entries.find((e) => e.id === entry.id);
+      if (!fresh) throw new Error(`${entry.name} is no longer in this folder.`);
+      const blob = await new Response(await folder.download(fresh)).blob();
+      const url = URL.createObjectURL(new Blob([blob], { type: mimeOf(entry.name, entry.mime) }));
+      const anchor = document.createElement('a');
+      anchor.href = url;
+      anchor.download = entry.name;
+      anchor.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      setStatus(`Downloaded ${entry.name}.`);
+    } catch (caught) {
+      setStatus(undefined);
+      if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);
+      setError(sharedFailure(caught));
+    }
+  }
+
+  function trash() {
+    if (selection.length === 0) return;
+    if (!writable) {
+      setError(sharedFailure(new ApiError('SHARE_READ_ONLY', 403, 'read-only')));
+      return;
+    }
+    void act(`Moving ${selection.length} item(s) to the owner's bin`, async () => {
+      for (const entry of selection) await folder.trash(entry);
+    });
+  }
+
+  function upload(files: File[]) {
+    void act(`Uploading ${files.length} file(s)`, async () => {
+      for (const file of files)
+        await folder.upload(current, fileSource(file), {
+          name: file.name,
+          mime: mimeOf(file.name, file.type),
+        });
+    });
+  }
+
+  return (
+    <section className="manager shared-folder" aria-labelledby="shared-folder-title">
+      <h1 id="shared-folder-title" className="visually-hidden">
+        {folder.root.name}, shared by {folder.share.owner.email}
+      </h1>
+      <nav aria-label="Breadcrumbs" className="breadcrumbs">
+        <ol>
+          <li>
+            <button type="button" className="link" onClick={props.onBack}>
+              Shared with me
+            </button>
+          </li>
+          {trail.map((entry, i) => (
+            <li key={entry.id}>
+              {i === trail.length - 1 ? (
+                <span aria-current="page">{entry.name}</span>
+              ) : (
+                <button type="button" className="link" onClick={() => setTrail(trail.slice(0, i + 1))}>
+                  {entry.name}
+                </button>
+              )}
+            </li>
+          ))}
+        </ol>
+      </nav>
+      <p className="hint">
+        Shared by {folder.share.owner.email} ·{' '}
+        {writable ? 'you can edit' : 'read-only: you can browse and download'}
+      </p>
+      {!gone && (
+        <div className="toolbar" role="toolbar" aria-label="Files">
+          {writable && (
+            <>
+              <button type="button" onClick={() => setModal('new-folder')}>
+                New folder
+              </button>
+              <label className="button">
+                Upload files
+                <input
+                  type="file"
+                  multiple
+                  className="visually-hidden"
+                  onChange={(e) => {
+                    const files = [...e.currentTarget.files!];
+                    e.currentTarget.value = '';
+                    upload(files);
+                  }}
+                />
+              </label>
+              <span className="toolbar-sep" aria-hidden="true" />
+            </>
+          )}
+          <button
+            type="button"
+            disabled={single?.type !== 'file'}
+            onClick={() => single && void download(single)}
+          >
+            Download
+          </button>
+          {writable && (
+            <>
+              <button type="button" disabled={!single} onClick={() => setModal('rename')}>
+                Rename
+              </button>
+              <button type="button" className="danger" disabled={selection.length === 0} onClick={trash}>
+                Delete
+              </button>
+            </>
+          )}
+        </div>
+      )}
+      <ErrorMessage error={error} />
+      <p role="status">{status}</p>
+      {!gone && (
+        <FileList
+          entries={sorted}
+          selected={selected}
+          sort={sort}
+          label={`Files in ${current.name}`}
+          onSort={(key) => setSort((s) => ({ key, ascending: s.key === key ? !s.ascending : true }))}
+          onSelect={(id, mode) =>
+            setSelected((now) => {
+              if (mode === 'only') return new Set([id]);
+              const next = new Set(now);
+              if (next.has(id)) next.delete(id);
+              else next.add(id);
+              return next;
+            })
+          }
+          onOpen={(entry) => (entry.type === 'folder' ? setTrail([...trail, entry]) : void download(entry))}
+          onDelete={trash}
+          onDropOnFolder={(target, ids) => {
+            if (!writable) return trash();
+            void act('Moving', async () => {
+              for (const entry of entries.filter((e) => ids.includes(e.id))) await folder.move(entry, target);
+            });
+          }}
+        />
+      )}
+      {modal === 'new-folder' && (
+        <NameDialog
+          title="New folder"
+          label="Folder name"
+          submit="Create folder"
+          onClose={() => setModal(undefined)}
+          onSubmit={async (name) => {
+            await folder.createFolder(current, name);
+            await refresh();
+          }}
+        />
+      )}
+      {modal === 'rename' && single && (
+        <NameDialog
+          title={`Rename ${single.name}`}
+          label="New name"
+          submit="Rename"
+          initial={single.name}
+          onClose={() => setModal(undefined)}
+          onSubmit={async (name) => {
+            await folder.rename(single, current, name);
+            await refresh();
+          }}
+        />
+      )}
+    </section>
+  );
+}

@@ -7,6 +7,7 @@ import { downloadRow, signUp, startHarness, testBytes, type Harness } from './ha
 import { mediaScenarios } from './media.scenarios.js';
 import { lookScenarios } from './look.scenarios.js';
 import { organiseScenarios } from './organise.scenarios.js';
+import { sharesScenarios } from './shares.scenarios.js';
 import { sharingScenarios } from './sharing.scenarios.js';
 import { uploadScenarios } from './uploads.scenarios.js';
 
@@ -83,6 +84,7 @@ describe('web app in chromium', () => {
   organiseScenarios(() => h);
   mediaScenarios(() => h);
   sharingScenarios(() => h);
+  sharesScenarios(() => h);
   lookScenarios(() => h);
   uploadScenarios(() => h);
 });

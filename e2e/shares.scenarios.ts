@@ -1,0 +1,81 @@
+// Sharing between accounts in two browser contexts: ada shares a folder with bob read-only (bob's
+// safety number shown and pinned); bob accepts, downloads the same bytes and has no way to write;
+// ada removes bob and bob's view says the share is gone; shared again with "Can edit", bob uploads
+// a file that ada then finds in her folder.
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { downloadRow, signUp, testBytes, type Harness } from './harness.js';
+
+async function shareWith(page: Page, folder: string, email: string, canEdit: boolean) {
+  await page.getByRole('row', { name: folder, exact: true }).click();
+  await page.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: `Share ${folder}` });
+  await dialog.getByLabel("Person's email").fill(email);
+  if (canEdit) await dialog.getByLabel('Can edit').check();
+  await dialog.getByRole('button', { name: 'Share with person' }).click();
+  await expect.poll(() => dialog.getByRole('status').last().textContent()).toContain(`Invited ${email}`);
+  expect(await dialog.getByLabel('Safety number').textContent()).toMatch(/^[\d ]{20,}$/);
+  const member = dialog.getByRole('listitem', { name: email });
+  expect(await member.textContent()).toContain(canEdit ? 'can edit' : 'read-only');
+  return { dialog, member };
+}
+
+async function acceptAndOpen(page: Page, url: string, from: string, folder: string) {
+  await page.goto(`${url}/shared`);
+  const invitation = page.getByRole('listitem', { name: `Invitation from ${from}` });
+  await invitation.getByRole('button', { name: 'Accept' }).click();
+  await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Accepted');
+  await page.getByRole('list', { name: 'Shared folders' }).getByRole('button', { name: folder }).click();
+}
+
+export function sharesScenarios(harness: () => Harness) {
+  it('shares a folder with another account read-only, removes it, then shares it writable', async () => {
+    const h = harness();
+    const ada = await (await h.context()).newPage();
+    const bob = await (await h.context({ alongside: true })).newPage();
+    const adaEmail = await signUp(ada, h.url);
+    const bobEmail = await signUp(bob, h.url);
+    const row = (page: Page, name: string) => page.getByRole('row', { name, exact: true });
+
+    // ada: a folder with a file in it.
+    await ada.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'New folder' }).click();
+    await ada.getByLabel('Folder name').fill('Project');
+    await ada.getByRole('button', { name: 'Create folder' }).click();
+    await ada.getByRole('button', { name: 'Project', exact: true }).click();
+    const bytes = Buffer.from(testBytes(1024 * 1024 + 17, 31));
+    await ada
+      .getByLabel('Upload files')
+      .setInputFiles({ name: 'report.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    await row(ada, 'report.bin').waitFor({ timeout: 60_000 });
+    await ada.goto(`${h.url}/files`);
+
+    // Read-only.
+    const { dialog, member } = await shareWith(ada, 'Project', bobEmail, false);
+    await acceptAndOpen(bob, h.url, adaEmail, 'Project');
+    await row(bob, 'report.bin').waitFor();
+    expect((await downloadRow(bob, 'report.bin')).equals(bytes)).toBe(true);
+    expect(await bob.getByLabel('Upload files').count()).toBe(0);
+    expect(await bob.getByRole('button', { name: 'New folder' }).count()).toBe(0);
+    await row(bob, 'report.bin').press('Delete');
+    await expect.poll(() => bob.getByRole('alert').textContent()).toContain('read-only');
+
+    // ada removes bob: his next action says the share is gone.
+    await member.getByRole('button', { name: 'Remove' }).click();
+    await dialog.getByText('Only you.').waitFor();
+    await bob.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Download' }).click();
+    await expect.poll(() => bob.getByRole('alert').textContent()).toContain('This share is gone');
+
+    // Read-write: bob uploads, ada sees the file in her folder with the same bytes.
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await shareWith(ada, 'Project', bobEmail, true);
+    await acceptAndOpen(bob, h.url, adaEmail, 'Project');
+    const fromBob = Buffer.from(testBytes(300_000, 32));
+    await bob
+      .getByLabel('Upload files')
+      .setInputFiles({ name: 'from-bob.bin', mimeType: 'application/octet-stream', buffer: fromBob });
+    await row(bob, 'from-bob.bin').waitFor({ timeout: 60_000 });
+    await ada.goto(`${h.url}/files/Project`);
+    await row(ada, 'from-bob.bin').waitFor();
+    expect((await downloadRow(ada, 'from-bob.bin')).equals(fromBob)).toBe(true);
+  }, 240_000);
+}

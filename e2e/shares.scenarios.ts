@@ -66,6 +66,22 @@ export function sharesScenarios(harness: () => Harness) {
     await expect.poll(() => bob.getByRole('alert').textContent()).toContain('This share is gone');
 
     // Read-write: bob uploads, ada sees the file in her folder with the same bytes.
+    // bob's keys as pinned in ada's browser are made to differ: sharing is refused until ada
+    // compares safety numbers and trusts the keys now published.
+    await ada.evaluate(() => {
+      const key = Object.keys(localStorage).find((k) => k.startsWith('hoard.contacts.'))!;
+      const contacts = JSON.parse(localStorage.getItem(key)!) as { signingPublicKey: string }[];
+      contacts[0]!.signingPublicKey = 'A'.repeat(43);
+      localStorage.setItem(key, JSON.stringify(contacts));
+    });
+    await dialog.getByLabel("Person's email").fill(bobEmail);
+    await dialog.getByLabel('Can edit').check();
+    await dialog.getByRole('button', { name: 'Share with person' }).click();
+    await expect
+      .poll(() => dialog.getByRole('alert').textContent())
+      .toContain(`The keys of ${bobEmail} changed`);
+    await dialog.getByText('Only you.').waitFor();
+    await dialog.getByRole('button', { name: /trust the new keys/ }).click();
     await dialog.getByRole('button', { name: 'Close' }).click();
     await shareWith(ada, 'Project', bobEmail, true);
     await acceptAndOpen(bob, h.url, adaEmail, 'Project');
@@ -74,6 +90,17 @@ export function sharesScenarios(harness: () => Harness) {
       .getByLabel('Upload files')
       .setInputFiles({ name: 'from-bob.bin', mimeType: 'application/octet-stream', buffer: fromBob });
     await row(bob, 'from-bob.bin').waitFor({ timeout: 60_000 });
+    const tools = bob.getByRole('toolbar', { name: 'Files' });
+    await tools.getByRole('button', { name: 'New folder' }).click();
+    await bob.getByLabel('Folder name').fill('notes');
+    await bob.getByRole('button', { name: 'Create folder' }).click();
+    await row(bob, 'notes').click();
+    await tools.getByRole('button', { name: 'Rename' }).click();
+    await bob.getByLabel('New name').fill('bob notes');
+    await bob.getByRole('button', { name: 'Rename', exact: true }).last().click();
+    await row(bob, 'bob notes').click();
+    await tools.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => row(bob, 'bob notes').count()).toBe(0);
     await ada.goto(`${h.url}/files/Project`);
     await row(ada, 'from-bob.bin').waitFor();
     expect((await downloadRow(ada, 'from-bob.bin')).equals(fromBob)).toBe(true);

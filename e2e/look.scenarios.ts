@@ -41,7 +41,7 @@ function contrastOf(page: Page, selector: string): Promise<{ text: string; ratio
   }, selector);
 }
 
-async function expectReadable(page: Page) {
+export async function expectReadable(page: Page) {
   const selectors = [
     'h1',
     'label',

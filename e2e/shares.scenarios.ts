@@ -5,6 +5,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { downloadRow, signUp, testBytes, type Harness } from './harness.js';
+import { expectReadable } from './look.scenarios.js';
 
 async function shareWith(page: Page, folder: string, email: string, canEdit: boolean) {
   await page.getByRole('row', { name: folder, exact: true }).click();
@@ -104,5 +105,23 @@ export function sharesScenarios(harness: () => Harness) {
     await ada.goto(`${h.url}/files/Project`);
     await row(ada, 'from-bob.bin').waitFor();
     expect((await downloadRow(ada, 'from-bob.bin')).equals(fromBob)).toBe(true);
+
+    // Both screens fit a phone, with readable contrast.
+    await bob.setViewportSize({ width: 390, height: 844 });
+    await bob.goto(`${h.url}/shared`);
+    await bob
+      .getByRole('list', { name: 'Shared folders' })
+      .getByRole('button', { name: 'Project' })
+      .waitFor();
+    await expectReadable(bob);
+    await ada.setViewportSize({ width: 390, height: 844 });
+    await ada.goto(`${h.url}/files`);
+    await ada.getByRole('row', { name: 'Project', exact: true }).click();
+    await ada.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Share' }).click();
+    await ada
+      .getByRole('dialog', { name: 'Share Project' })
+      .getByRole('listitem', { name: bobEmail })
+      .waitFor();
+    await expectReadable(ada);
   }, 240_000);
 }

@@ -22,6 +22,7 @@ export const webAppRoutes = [
   '/recover',
   '/settings',
   '/bin',
+  '/billing',
   '/files',
   '/files/*',
   '/l/*',

@@ -41,7 +41,7 @@ export function describeError(error: unknown): string {
       case 'NAME_TAKEN':
         return 'Something of that name is already there.';
       case 'QUOTA_EXCEEDED':
-        return 'Not enough space left in your account.';
+        return 'Not enough space left in your account: free some space, or get more on the Plans page.';
       case 'RATE_LIMITED':
         return `Too many attempts. Try again${error.retryAfterSeconds ? ` in ${error.retryAfterSeconds} s` : ' later'}.`;
       case 'EMAIL_TAKEN':

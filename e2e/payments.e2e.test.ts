@@ -89,8 +89,11 @@ describe('paying for a plan in the web app', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
-    const context = await browser.newContext({ viewport, colorScheme: 'light' });
+  async function newPage(
+    viewport = { width: 1280, height: 900 },
+    colorScheme: 'light' | 'dark' = 'light',
+  ): Promise<Page> {
+    const context = await browser.newContext({ viewport, colorScheme });
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -156,8 +159,17 @@ describe('paying for a plan in the web app', () => {
   }, 120_000);
 
   it('reminds ahead of a lapse in a banner that leads to the Plans page', async () => {
-    const page = await newPage({ width: 390, height: 844 });
+    const page = await newPage({ width: 390, height: 844 }, 'dark');
     const email = await signUp(page, server.address);
+    // On the free quota (1 MB here) a bigger upload is refused, and the message names the Plans page.
+    await page.getByLabel('Upload files').setInputFiles({
+      name: 'big.bin',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.alloc(1_200_000, 7),
+    });
+    await page.getByText(/Failed: Not enough space left in your account.*Plans page/).waitFor();
+    await page.screenshot({ path: join(repoRoot, 'docs', 'screenshots', 'quota-refused-phone-dark.png') });
+    await page.getByRole('button', { name: 'Cancel' }).click();
     const granted = await run(
       [join(serverDist, 'main.js'), 'admin', 'grant', email, 'pro', '3', '--data', join(work, 'paying')],
       { HOARD_PLANS: JSON.stringify([PRO]), HOARD_FREE_QUOTA_BYTES: '1000000', DATABASE_URL: '' },
@@ -168,8 +180,13 @@ describe('paying for a plan in the web app', () => {
     await expect
       .poll(() => banner.textContent())
       .toMatch(/Your Pro plan ends on .*uploads over it are refused/);
+    await page.screenshot({ path: join(repoRoot, 'docs', 'screenshots', 'renewal-banner-phone-dark.png') });
     await banner.getByRole('link', { name: 'Renew on the Plans page' }).click();
-    await page.getByRole('button', { name: 'Upgrade to Pro' }).waitFor();
+    await page.getByRole('button', { name: 'Upgrade to Pro' }).click();
+    await page.getByTestId('address').waitFor();
+    await page
+      .locator('.checkout')
+      .screenshot({ path: join(repoRoot, 'docs', 'screenshots', 'checkout-phone-dark.png') });
     // At a phone's width nothing runs off the side.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   }, 60_000);

@@ -1,5 +1,6 @@
 // Numbers and dates as people read them.
 import { ApiError, ClientError, NetworkError } from '@hoard/client';
+import { QUOTA_EXCEEDED_MESSAGE } from '../shared/quota-message';
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -41,7 +42,7 @@ export function describeError(error: unknown): string {
       case 'NAME_TAKEN':
         return 'Something of that name is already there.';
       case 'QUOTA_EXCEEDED':
-        return 'Not enough space left in your account: free some space, or get more on the Plans page.';
+        return QUOTA_EXCEEDED_MESSAGE;
       case 'RATE_LIMITED':
         return `Too many attempts. Try again${error.retryAfterSeconds ? ` in ${error.retryAfterSeconds} s` : ' later'}.`;
       case 'EMAIL_TAKEN':

@@ -4,9 +4,9 @@
 // still due), pay the rest (the page turns to Paid with a receipt and the quota grows); the renewal
 // banner ahead of a lapse; an unknown plan and a server without payments answer with messages.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseConfig, startServer, type RunningServer } from '@hoard/server';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,10 +54,16 @@ describe('paying for a plan in the web app', () => {
   let server: RunningServer;
   let plain: RunningServer;
   let browser: Browser;
+  // Screenshots of the checkout, the banner and the refusal: into a temporary folder, or into
+  // docs/screenshots with HOARD_SCREENSHOTS=docs/screenshots (as look.scenarios.ts does).
+  let shots: string;
 
   beforeAll(async () => {
     buildWebApp();
     work = mkdtempSync(join(tmpdir(), 'hoard-pay-web-'));
+    shots = process.env.HOARD_SCREENSHOTS
+      ? resolve(repoRoot, process.env.HOARD_SCREENSHOTS)
+      : join(work, 'shots');
     fixture = await startFixture();
     const base = {
       port: 0,
@@ -128,10 +134,7 @@ describe('paying for a plan in the web app', () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^bitcoin:bcrt1q/);
     await expect.poll(() => page.locator('.invoice-status').textContent()).toContain('Awaiting payment');
 
-    mkdirSync(join(repoRoot, 'docs', 'screenshots'), { recursive: true });
-    await page
-      .locator('.checkout')
-      .screenshot({ path: join(repoRoot, 'docs', 'screenshots', 'checkout.png') });
+    await page.locator('.checkout').screenshot({ path: join(shots, 'checkout.png') });
 
     // Part of the amount, confirmed: the page says what is still due.
     await control(fixture.url, 'pay', { address, sats: 20_000 });
@@ -168,7 +171,7 @@ describe('paying for a plan in the web app', () => {
       buffer: Buffer.alloc(1_200_000, 7),
     });
     await page.getByText(/Failed: Not enough space left in your account.*Plans page/).waitFor();
-    await page.screenshot({ path: join(repoRoot, 'docs', 'screenshots', 'quota-refused-phone-dark.png') });
+    await page.screenshot({ path: join(shots, 'quota-refused-phone-dark.png') });
     await page.getByRole('button', { name: 'Cancel' }).click();
     const granted = await run(
       [join(serverDist, 'main.js'), 'admin', 'grant', email, 'pro', '3', '--data', join(work, 'paying')],
@@ -180,13 +183,11 @@ describe('paying for a plan in the web app', () => {
     await expect
       .poll(() => banner.textContent())
       .toMatch(/Your Pro plan ends on .*uploads over it are refused/);
-    await page.screenshot({ path: join(repoRoot, 'docs', 'screenshots', 'renewal-banner-phone-dark.png') });
+    await page.screenshot({ path: join(shots, 'renewal-banner-phone-dark.png') });
     await banner.getByRole('link', { name: 'Renew on the Plans page' }).click();
     await page.getByRole('button', { name: 'Upgrade to Pro' }).click();
     await page.getByTestId('address').waitFor();
-    await page
-      .locator('.checkout')
-      .screenshot({ path: join(repoRoot, 'docs', 'screenshots', 'checkout-phone-dark.png') });
+    await page.locator('.checkout').screenshot({ path: join(shots, 'checkout-phone-dark.png') });
     // At a phone's width nothing runs off the side.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   }, 60_000);

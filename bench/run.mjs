@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [name, ...rest] = process.argv.slice(2);
-const available = ['transfer', 'blob-store', 'links', 'fleet', 'payments'];
+const available = ['transfer', 'blob-store', 'links', 'fleet', 'payments', 'browser'];
 if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- <${available.join('|')}> [options]`);
   process.exit(2);

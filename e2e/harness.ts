@@ -130,3 +130,15 @@ export async function downloadRow(page: Page, name: string): Promise<Buffer> {
   if (failure) throw new Error(`download failed: ${failure}`);
   return readFileSync(await download.path());
 }
+
+/** Slows the page's uploads (DevTools network conditions), so a test can act while one runs. */
+export async function throttleUploads(page: Page, bytesPerSecond: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: bytesPerSecond,
+  });
+}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { HoardClient } from '@hoard/client';
-import { signUp, testBytes, type Harness } from './harness.js';
+import { signUp, testBytes, throttleUploads, type Harness } from './harness.js';
 
 /** name -> sha256 of every entry of a ZIP, read by Python's zipfile (which also checks CRCs). */
 export function zipListing(path: string): Record<string, string> {
@@ -133,6 +133,8 @@ export function organiseScenarios(harness: () => Harness) {
       writeFileSync(path, file);
       const gonePath = join(dir, 'gone.bin');
       writeFileSync(gonePath, file);
+      // Slow enough that Pause and Cancel land while the upload runs.
+      await throttleUploads(page, 16 * 1024 * 1024);
       await page.getByLabel('Upload files').setInputFiles(path);
       const job = page.getByRole('listitem', { name: 'Upload of slow.bin' });
       await job.getByRole('button', { name: 'Pause slow.bin' }).click();

@@ -16,7 +16,7 @@ const serverDist = join(repoRoot, 'packages', 'server', 'dist');
 const fixtureMain = join(serverDist, 'modules', 'payments', 'test-fixtures', 'esplora-fixture-main.js');
 const VPUB =
   'vpub5Y6cjg78GGuNLsaPhmYsiw4gYX3HoQiRBiSwDaBXKUafCt9bNwWQiitDk5VZ5BVxYnQdwoTyXSs2JHRPAgjAvtbBrf8ZhDYe2jWAqvZVnsc';
-const PRO = { id: 'pro', name: 'Pro', quotaBytes: 10 * 1024 ** 3, priceSats: 50_000, periodDays: 30 };
+const PRO = { id: 'pro', name: 'Pro', quotaBytes: 10_000_000_000, priceSats: 50_000, periodDays: 30 };
 
 async function startFixture(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [fixtureMain], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -116,7 +116,7 @@ describe('paying for a plan in the web app', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plans' }).click();
     await page.getByRole('heading', { name: 'Plans', level: 1 }).waitFor();
     const usage = page.getByTestId('usage');
-    await expect.poll(() => usage.textContent()).toBe('0 B used of 977 KB');
+    await expect.poll(() => usage.textContent()).toBe('0 B used of 1.0 MB');
     await page.getByText('50,000 sats (0.0005 BTC) for 30 days').waitFor();
 
     await page.getByRole('button', { name: 'Upgrade to Pro' }).click();

@@ -5,7 +5,7 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { signUp, testBytes, type Harness } from './harness.js';
+import { signUp, testBytes, throttleUploads, type Harness } from './harness.js';
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -32,6 +32,8 @@ export function uploadScenarios(harness: () => Harness) {
       const context = await h.context();
       const page = await context.newPage();
       await signUp(page, h.url);
+      // Slow the page's uploads to 25 MiB/s so that the reload surely lands midway.
+      await throttleUploads(page, 25 * 1024 * 1024);
       await page.getByLabel('Upload files').setInputFiles(path);
       const fraction = await page.waitForFunction(
         () => {

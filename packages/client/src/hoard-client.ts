@@ -5,6 +5,7 @@
 // so a stolen session file is useless once the session is revoked or expires.
 
 import {
+  accountKeysMatch,
   fromB64u,
   generateAccountKeyPairs,
   generateRecoveryKey,
@@ -27,7 +28,7 @@ import {
   wrapKey,
   type ContentOptions,
 } from '@hoard/crypto';
-import { ApiError } from './api-error.js';
+import { ApiError, ClientError } from './api-error.js';
 import { HttpClient, type FetchLike } from './http-client.js';
 import { HoardSession } from './hoard-session.js';
 import { schemas, type Account } from './protocol-adapter.js';
@@ -58,6 +59,42 @@ export interface SavedSession {
 /** Normalizes an email the way the server does (trimmed, lowercased). */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/**
+ * Refuses a session whose account record the server altered: the private keys unwrapped with the
+ * master key must belong to the published public keys, signed by the account itself. Without this,
+ * a server could publish keys of its own and receive what other accounts share with this one.
+ */
+async function checkPublishedKeys(account: Account, masterKey: Uint8Array): Promise<void> {
+  let matches: boolean;
+  try {
+    const encryptionPrivateKey = await unwrapKey(
+      masterKey,
+      fromB64u(account.keys.wrappedEncryptionPrivateKey),
+      'encryption-private-key',
+      account.userId,
+    );
+    const signingPrivateKey = await unwrapKey(
+      masterKey,
+      fromB64u(account.keys.wrappedSigningPrivateKey),
+      'signing-private-key',
+      account.userId,
+    );
+    matches = await accountKeysMatch(encryptionPrivateKey, signingPrivateKey, {
+      encryptionPublicKey: fromB64u(account.keys.publicEncryptionKey),
+      signingPublicKey: fromB64u(account.keys.publicSigningKey),
+      signature: fromB64u(account.keys.publicKeysSignature),
+    });
+  } catch {
+    matches = false;
+  }
+  if (!matches) {
+    throw new ClientError(
+      'UNREADABLE',
+      "the server's copy of this account's keys does not match the account's own: refusing to use it",
+    );
+  }
 }
 
 /**
@@ -107,11 +144,13 @@ export class HoardClient {
     http.token = session.token;
     const { account } = await http.json('GET', '/account', schemas.accountResponse);
     if (account.userId !== userId) throw new ApiError('INTERNAL', 500, 'the server mixed up accounts');
+    const masterKey = await masterKeyOf(account);
+    await checkPublishedKeys(account, masterKey);
     return this.#session(http, {
       userId: account.userId,
       email: account.email,
       rootNodeId: account.rootNodeId,
-      masterKey: await masterKeyOf(account),
+      masterKey,
       sessionId: session.id,
       expiresAt: session.expiresAt,
       secret: session.secret,
@@ -236,6 +275,7 @@ export class HoardClient {
     );
     const { account } = await http.json('GET', '/account', schemas.accountResponse);
     if (account.userId !== saved.userId) throw new ApiError('INTERNAL', 500, 'the server mixed up accounts');
+    await checkPublishedKeys(account, masterKey);
     return this.#session(http, {
       userId: account.userId,
       email: account.email,

@@ -31,6 +31,25 @@ export function accountKeyPairsFromSecrets(
   };
 }
 
+/**
+ * Whether the account's private keys (as unwrapped from the server) belong to the public keys the
+ * server publishes, and the publication carries the account's own signature. A client checks it at
+ * login: a server that swapped the published keys (to receive what others share) is caught here.
+ */
+export async function accountKeysMatch(
+  encryptionPrivateKey: Uint8Array,
+  signingPrivateKey: Uint8Array,
+  published: { encryptionPublicKey: Uint8Array; signingPublicKey: Uint8Array; signature: Uint8Array },
+): Promise<boolean> {
+  if (encryptionPrivateKey.length !== 32 || signingPrivateKey.length !== 32) return false;
+  const own = accountKeyPairsFromSecrets(encryptionPrivateKey, signingPrivateKey);
+  return (
+    constantTimeEqual(own.encryption.publicKey, published.encryptionPublicKey) &&
+    constantTimeEqual(own.signing.publicKey, published.signingPublicKey) &&
+    (await verifyPublicKeys(published.encryptionPublicKey, published.signingPublicKey, published.signature))
+  );
+}
+
 /** Generates fresh X25519 and Ed25519 key pairs (secrets from getRandomValues). */
 export function generateAccountKeyPairs(): AccountKeyPairs {
   return accountKeyPairsFromSecrets(randomKey(), randomKey());

@@ -26,6 +26,7 @@ export {
   wordsToRecoveryKey,
 } from './derived-keys.js';
 export {
+  accountKeysMatch,
   generateAccountKeyPairs,
   signPublicKeys,
   verifyPublicKeys,

@@ -1,7 +1,12 @@
 // Name hashes, recovery words, account key pairs and the derived keys.
 import { describe, expect, it } from 'vitest';
 import { fromB64u, randomBytes, randomId, randomKey, toB64u } from './bytes.js';
-import { generateAccountKeyPairs, signPublicKeys, verifyPublicKeys } from './account-keys.js';
+import {
+  accountKeysMatch,
+  generateAccountKeyPairs,
+  signPublicKeys,
+  verifyPublicKeys,
+} from './account-keys.js';
 import {
   generateRecoveryKey,
   masterKeyWrappingKey,
@@ -148,6 +153,33 @@ describe('account key pairs', () => {
     await expect(
       signPublicKeys(a.signing.privateKey, a.encryption.publicKey, b.signing.publicKey),
     ).rejects.toThrow(TypeError);
+  });
+
+  it("matches an account's private keys only with its own self-signed public keys", async () => {
+    const a = generateAccountKeyPairs();
+    const b = generateAccountKeyPairs();
+    const sign = (p: typeof a) =>
+      signPublicKeys(p.signing.privateKey, p.encryption.publicKey, p.signing.publicKey);
+    const published = (p: typeof a, signature: Uint8Array) => ({
+      encryptionPublicKey: p.encryption.publicKey,
+      signingPublicKey: p.signing.publicKey,
+      signature,
+    });
+    expect(
+      await accountKeysMatch(a.encryption.privateKey, a.signing.privateKey, published(a, await sign(a))),
+    ).toBe(true);
+    // Another account's keys, validly signed by that account: not ours.
+    expect(
+      await accountKeysMatch(a.encryption.privateKey, a.signing.privateKey, published(b, await sign(b))),
+    ).toBe(false);
+    // Our signing key with a swapped encryption key, and our keys under a broken signature.
+    const mixed = { ...published(a, await sign(a)), encryptionPublicKey: b.encryption.publicKey };
+    expect(await accountKeysMatch(a.encryption.privateKey, a.signing.privateKey, mixed)).toBe(false);
+    const bad = (await sign(a)).slice();
+    bad[0]! ^= 1;
+    expect(await accountKeysMatch(a.encryption.privateKey, a.signing.privateKey, published(a, bad))).toBe(
+      false,
+    );
   });
 });
 

@@ -2,17 +2,7 @@
 import { ApiError, ClientError, NetworkError } from '@hoard/client';
 import { QUOTA_EXCEEDED_MESSAGE } from '../shared/quota-message';
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
+export { formatBytes } from '../lib/format-bytes';
 
 export function formatDate(iso: string | number): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });

@@ -2,7 +2,7 @@
 // the page's thread, so the page stays responsive during a 4 GB upload. It opens its own copy of
 // the session from the saved session the page hands it (the master key is unwrapped here with the
 // server-held session secret), and keeps resume records in IndexedDB.
-import { ApiError, HoardClient, type HoardSession, type UploadSource } from '@hoard/client';
+import { ApiError, HoardClient, type FetchLike, type HoardSession, type UploadSource } from '@hoard/client';
 import { IdbResumeStore } from '../shared/idb-resume-store';
 import type { UploadCommand, UploadEvent } from '../shared/messages';
 import { QUOTA_EXCEEDED_MESSAGE } from '../shared/quota-message';
@@ -11,6 +11,19 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 const resumeStore = new IdbResumeStore();
 let session: Promise<HoardSession> | undefined;
 const running = new Map<string, AbortController>();
+
+/**
+ * Chromium sends a request body given as bytes at about 10 MB/s (measured here: 8 MiB part PUTs
+ * from the page, 4 at a time, to a local server: 10.7 MB/s), and the same bytes wrapped in a Blob
+ * at 160 MB/s, as fast as Node's fetch. So part bodies go as Blobs (one copy of each part).
+ */
+const blobBodyFetch: FetchLike = (input, init) =>
+  fetch(
+    input,
+    init?.body instanceof Uint8Array
+      ? { ...init, body: new Blob([init.body as Uint8Array<ArrayBuffer>]) }
+      : init,
+  );
 
 function emit(event: UploadEvent): void {
   scope.postMessage(event);
@@ -68,7 +81,9 @@ scope.addEventListener('message', (event: MessageEvent<UploadCommand>) => {
   const command = event.data;
   switch (command.type) {
     case 'session':
-      session = new HoardClient({ serverUrl: command.saved.serverUrl }).resume(command.saved);
+      session = new HoardClient({ serverUrl: command.saved.serverUrl, fetch: blobBodyFetch }).resume(
+        command.saved,
+      );
       session.catch(() => undefined);
       break;
     case 'upload':

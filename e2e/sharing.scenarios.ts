@@ -47,7 +47,7 @@ export function sharingScenarios(harness: () => Harness) {
     const visitor = await (await h.context({ alongside: true })).newPage();
     await visitor.goto(url);
     await visitor.getByRole('heading', { name: 'shared.bin' }).waitFor();
-    await visitor.getByText('3.0 MB').waitFor();
+    await visitor.getByText('3.1 MB').waitFor(); // 3 MiB + 5 bytes, in SI units
     const got = await downloadFrom(visitor, visitor.getByRole('button', { name: 'Download' }));
     expect(got.name).toBe('shared.bin');
     expect(got.bytes.equals(bytes)).toBe(true);

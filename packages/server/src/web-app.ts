@@ -23,6 +23,7 @@ export const webAppRoutes = [
   '/settings',
   '/bin',
   '/shared',
+  '/billing',
   '/files',
   '/files/*',
   '/l/*',

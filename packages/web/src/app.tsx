@@ -1,5 +1,6 @@
 // The app shell: who is logged in (restored from the sealed saved session at start), the routes
-// (/login, /signup, /recover, /files/<path>, /shared, /bin, /settings), the header with the quota bar.
+// (/login, /signup, /recover, /files/<path>, /shared, /bin, /billing (plans), /settings), the header
+// with the quota bar.
 import { ApiError, HoardClient, type Account, type HoardSession, type SavedSession } from '@hoard/client';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { forgetSession, loadSession, storeSession } from './session-store';
@@ -10,6 +11,8 @@ import { BinPage } from './ui/bin-page';
 import { FileManager } from './ui/file-manager';
 import { LinkPage } from './ui/link-page';
 import { describeError, formatBytes } from './ui/format';
+import { PlansPage } from './ui/plans-page';
+import { RenewalBanner } from './ui/renewal-banner';
 import { SettingsPage } from './ui/settings-page';
 import { SharedWithMePage } from './ui/shared-with-me';
 import { Transfers } from './ui/transfers';
@@ -114,6 +117,7 @@ export function App() {
   let page;
   if (pathname === '/bin') page = <BinPage session={session} />;
   else if (pathname === '/shared') page = <SharedWithMePage session={session} />;
+  else if (pathname === '/billing') page = <PlansPage session={session} />;
   else if (pathname === '/settings')
     page = (
       <SettingsPage
@@ -137,6 +141,7 @@ export function App() {
   return (
     <div className="shell">
       <Header session={session} uploads={uploads} pathname={pathname} onLogout={() => void logout(session)} />
+      <RenewalBanner session={session} pathname={pathname} navigate={navigate} />
       <main className="content">{page}</main>
       <Transfers uploads={uploads} />
     </div>
@@ -185,6 +190,7 @@ function Header(props: {
         {link('/files', 'My files', props.pathname.startsWith('/files') || props.pathname === '/')}
         {link('/shared', 'Shared with me', props.pathname === '/shared')}
         {link('/bin', 'Bin', props.pathname === '/bin')}
+        {link('/billing', 'Plans', props.pathname === '/billing')}
         {link('/settings', 'Account', props.pathname === '/settings')}
       </nav>
       {quota && (

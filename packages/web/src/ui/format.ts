@@ -1,17 +1,8 @@
 // Numbers and dates as people read them.
 import { ApiError, ClientError, NetworkError } from '@hoard/client';
+import { QUOTA_EXCEEDED_MESSAGE } from '../shared/quota-message';
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
+export { formatBytes } from '../lib/format-bytes';
 
 export function formatDate(iso: string | number): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -41,7 +32,7 @@ export function describeError(error: unknown): string {
       case 'NAME_TAKEN':
         return 'Something of that name is already there.';
       case 'QUOTA_EXCEEDED':
-        return 'Not enough space left in your account.';
+        return QUOTA_EXCEEDED_MESSAGE;
       case 'RATE_LIMITED':
         return `Too many attempts. Try again${error.retryAfterSeconds ? ` in ${error.retryAfterSeconds} s` : ' later'}.`;
       case 'EMAIL_TAKEN':

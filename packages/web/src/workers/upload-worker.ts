@@ -2,9 +2,10 @@
 // the page's thread, so the page stays responsive during a 4 GB upload. It opens its own copy of
 // the session from the saved session the page hands it (the master key is unwrapped here with the
 // server-held session secret), and keeps resume records in IndexedDB.
-import { HoardClient, type FetchLike, type HoardSession, type UploadSource } from '@hoard/client';
+import { ApiError, HoardClient, type FetchLike, type HoardSession, type UploadSource } from '@hoard/client';
 import { IdbResumeStore } from '../shared/idb-resume-store';
 import type { UploadCommand, UploadEvent } from '../shared/messages';
+import { QUOTA_EXCEEDED_MESSAGE } from '../shared/quota-message';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const resumeStore = new IdbResumeStore();
@@ -62,7 +63,14 @@ async function upload(command: Extract<UploadCommand, { type: 'upload' }>): Prom
       if (reason === 'cancelled') await resumeStore.delete(command.resumeKey);
       emit({ type: 'stopped', jobId, reason });
     } else {
-      emit({ type: 'error', jobId, message: error instanceof Error ? error.message : String(error) });
+      // Over quota, the message says where to get more space (the Plans page).
+      const message =
+        error instanceof ApiError && error.code === 'QUOTA_EXCEEDED'
+          ? QUOTA_EXCEEDED_MESSAGE
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      emit({ type: 'error', jobId, message });
     }
   } finally {
     running.delete(jobId);

@@ -1,8 +1,9 @@
 // Sharing between accounts in two browser contexts: ada shares a folder with bob read-only (bob's
-// safety number shown and pinned); bob accepts, downloads the same bytes and has no way to write;
-// ada removes bob and bob's view says the share is gone; shared again with "Can edit", bob uploads
-// a file that ada then finds in her folder.
-import type { Page } from 'playwright-core';
+// safety number shown and pinned); bob accepts, downloads the same bytes (20 MiB, decrypted to disk
+// by his service worker) and has no way to write; ada removes bob and bob's view says the share is
+// gone; shared again with "Can edit", bob uploads a file that ada then finds in her folder.
+import { readFileSync } from 'node:fs';
+import type { Page, Request } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { downloadRow, signUp, testBytes, type Harness } from './harness.js';
 import { expectReadable } from './look.scenarios.js';
@@ -33,7 +34,8 @@ export function sharesScenarios(harness: () => Harness) {
   it('shares a folder with another account read-only, removes it, then shares it writable', async () => {
     const h = harness();
     const ada = await (await h.context()).newPage();
-    const bob = await (await h.context({ alongside: true })).newPage();
+    const bobContext = await h.context({ alongside: true });
+    const bob = await bobContext.newPage();
     const adaEmail = await signUp(ada, h.url);
     const bobEmail = await signUp(bob, h.url);
     const row = (page: Page, name: string) => page.getByRole('row', { name, exact: true });
@@ -43,18 +45,34 @@ export function sharesScenarios(harness: () => Harness) {
     await ada.getByLabel('Folder name').fill('Project');
     await ada.getByRole('button', { name: 'Create folder' }).click();
     await ada.getByRole('button', { name: 'Project', exact: true }).click();
-    const bytes = Buffer.from(testBytes(1024 * 1024 + 17, 31));
+    // Big enough that holding it in the page would show: it streams through the service worker.
+    const bytes = Buffer.from(testBytes(20 * 1024 * 1024 + 17, 31));
     await ada
       .getByLabel('Upload files')
       .setInputFiles({ name: 'report.bin', mimeType: 'application/octet-stream', buffer: bytes });
-    await row(ada, 'report.bin').waitFor({ timeout: 60_000 });
+    await row(ada, 'report.bin').waitFor({ timeout: 120_000 });
     await ada.goto(`${h.url}/files`);
 
     // Read-only.
     const { dialog, member } = await shareWith(ada, 'Project', bobEmail, false);
     await acceptAndOpen(bob, h.url, adaEmail, 'Project');
     await row(bob, 'report.bin').waitFor();
-    expect((await downloadRow(bob, 'report.bin')).equals(bytes)).toBe(true);
+    // The download is served by bob's service worker at /sw/file/..., which itself fetched the
+    // share's ciphertext (the page never did): decrypted straight to disk, not through a blob:.
+    const contentRequests: Request[] = [];
+    bobContext.on('request', (r) => {
+      if (/\/shares\/[^/]+\/versions\/[^/]+\/content/.test(r.url())) contentRequests.push(r);
+    });
+    await row(bob, 'report.bin').click();
+    const downloading = bob.waitForEvent('download', { timeout: 120_000 });
+    await bob.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Download' }).click();
+    const download = await downloading;
+    expect(await download.failure()).toBeNull();
+    expect(readFileSync(await download.path()).equals(bytes)).toBe(true);
+    expect(download.url().startsWith(`${h.url}/sw/file/`)).toBe(true);
+    expect(download.suggestedFilename()).toBe('report.bin');
+    expect(contentRequests.length).toBeGreaterThan(0);
+    expect(contentRequests.every((r) => r.serviceWorker() !== null)).toBe(true);
     expect(await bob.getByLabel('Upload files').count()).toBe(0);
     expect(await bob.getByRole('button', { name: 'New folder' }).count()).toBe(0);
     await row(bob, 'report.bin').press('Delete');

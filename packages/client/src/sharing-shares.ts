@@ -37,7 +37,7 @@ import { Downloader, type DownloadOptions } from './downloader.js';
 import type { HttpClient } from './http-client.js';
 import { schemas } from './protocol-adapter.js';
 import { joinRemotePath, splitRemotePath, validateName } from './remote-path.js';
-import { openChildNode, openVersion, openedEntry, type RemoteEntry } from './tree.js';
+import { openChildNode, openVersion, openedEntry, type RemoteEntry, type VersionEntry } from './tree.js';
 import { Uploader, type UploadOptions, type UploadResult, type UploadSource } from './uploader.js';
 
 /** An account's public keys, their signature checked. */
@@ -281,10 +281,23 @@ export class SharedFolder {
     return current;
   }
 
-  async download(file: RemoteEntry, options?: DownloadOptions): Promise<ReadableStream<Uint8Array>> {
+  /**
+   * Where this share's routes live: a version's ciphertext is at `<prefix>/versions/<id>/content`,
+   * read with the member's session (a service worker streaming a download builds it from this).
+   */
+  get routePrefix(): string {
+    return this.#prefix;
+  }
+
+  /** The current version of a file of the share (its key included), as listed. */
+  async currentVersion(file: RemoteEntry): Promise<VersionEntry> {
     if (file.type !== 'file' || !file.node.currentVersion)
       throw new ClientError('NOT_A_FILE', `not a file: ${file.path}`);
-    const version = await openVersion(file.key, file.node.currentVersion, this.#crypto);
+    return openVersion(file.key, file.node.currentVersion, this.#crypto);
+  }
+
+  async download(file: RemoteEntry, options?: DownloadOptions): Promise<ReadableStream<Uint8Array>> {
+    const version = await this.currentVersion(file);
     return new Downloader(this.http, this.content, (id) => `${this.#prefix}/versions/${id}/content`).download(
       version,
       options,

@@ -116,7 +116,7 @@ export function App() {
   const { session, saved } = state;
   let page;
   if (pathname === '/bin') page = <BinPage session={session} />;
-  else if (pathname === '/shared') page = <SharedWithMePage session={session} />;
+  else if (pathname === '/shared') page = <SharedWithMePage session={session} saved={saved} />;
   else if (pathname === '/billing') page = <PlansPage session={session} />;
   else if (pathname === '/settings')
     page = (

@@ -31,9 +31,13 @@ export interface FileTarget {
   kind: 'file';
   id: string;
   serverUrl: string;
-  /** Bearer token of the session (account files); absent for public links. */
+  /** Bearer token of the session (account and shared files); absent for public links. */
   token?: string;
-  /** For public links: the download grant's path, /links/<id>/grants/<grant>. */
+  /**
+   * Where the version's ciphertext is read instead of the account's own routes: for public links
+   * the download grant's path, /links/<id>/grants/<grant>; for a folder shared with this account,
+   * /shares/<id> (read with the session's token).
+   */
   grantPath?: string;
   /** The version to serve (its key included): the same object the tree hands the page. */
   version: VersionEntry;

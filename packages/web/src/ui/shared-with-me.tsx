@@ -8,12 +8,15 @@ import {
   verifyPublishedKeys,
   type HoardSession,
   type RemoteEntry,
+  type SavedSession,
   type SharedFolder,
   type UploadSource,
 } from '@hoard/client';
 import type { Share } from '@hoard/protocol';
+import { randomId } from '@hoard/crypto';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ChangedKeysError, Contacts } from '../contacts';
+import { registerStream, startDownload } from '../service-worker-client';
 import { ErrorMessage } from './dialog';
 import { FileList, sortEntries, type Sort } from './file-list';
 import { NameDialog } from './file-manager';
@@ -38,8 +41,8 @@ async function trustedOwner(session: HoardSession, share: Share) {
   return keys;
 }
 
-export function SharedWithMePage(props: { session: HoardSession }) {
-  const { session } = props;
+export function SharedWithMePage(props: { session: HoardSession; saved: SavedSession }) {
+  const { session, saved } = props;
   const [pending, setPending] = useState<Share[]>();
   const [folders, setFolders] = useState<SharedFolder[]>([]);
   const [hidden, setHidden] = useState(0);
@@ -93,7 +96,7 @@ export function SharedWithMePage(props: { session: HoardSession }) {
   if (opened) {
     return (
       <SharedFolderView
-        session={session}
+        saved={saved}
         folder={opened}
         onBack={() => {
           setOpened(undefined);
@@ -157,8 +160,8 @@ function fileSource(file: File): UploadSource {
   };
 }
 
-function SharedFolderView(props: { session: HoardSession; folder: SharedFolder; onBack: () => void }) {
-  const { folder } = props;
+function SharedFolderView(props: { saved: SavedSession; folder: SharedFolder; onBack: () => void }) {
+  const { saved, folder } = props;
   const writable = folder.share.access === 'write';
   const [trail, setTrail] = useState<RemoteEntry[]>([folder.root]);
   const [entries, setEntries] = useState<RemoteEntry[]>([]);
@@ -209,14 +212,20 @@ function SharedFolderView(props: { session: HoardSession; folder: SharedFolder; 
       // share checked: the ciphertext of a version may come from the browser's cache).
       const fresh = (await folder.list(current)).entries.find((e) => e.id === entry.id);
       if (!fresh) throw new Error(`${entry.name} is no longer in this folder.`);
-      const blob = await new Response(await folder.download(fresh)).blob();
-      const url = URL.createObjectURL(new Blob([blob], { type: mimeOf(entry.name, entry.mime) }));
-      const anchor = document.createElement('a');
-      anchor.href = url;
-      anchor.download = entry.name;
-      anchor.click();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      setStatus(`Downloaded ${entry.name}.`);
+      // The service worker decrypts it straight to disk, reading the share's routes with this
+      // session, as it does the account's own files (the version key goes to it by postMessage).
+      const url = await registerStream({
+        kind: 'file',
+        id: randomId(),
+        serverUrl: saved.serverUrl,
+        token: saved.token,
+        grantPath: folder.routePrefix,
+        version: await folder.currentVersion(fresh),
+        name: fresh.name,
+        mime: mimeOf(fresh.name, fresh.mime),
+        disposition: 'attachment',
+      });
+      startDownload(url);
     } catch (caught) {
       setStatus(undefined);
       if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);

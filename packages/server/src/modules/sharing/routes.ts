@@ -2,7 +2,6 @@
 // account's link is NOT_FOUND) and the anonymous link routes (no session: the link id, the password
 // proof header for password links, and a download grant for content). Thin: parse at the edge,
 // call the services.
-import { Readable } from 'node:stream';
 import {
   CompleteUploadRequest,
   CreateFolderRequest,
@@ -35,6 +34,7 @@ import { requireSession } from '../../auth.js';
 import { AppError } from '../../errors.js';
 import { InProcessSharedState } from '../../shared-state/shared-state.js';
 import { idParam, parseWith } from '../../validation.js';
+import { acceptPartBodies, receivePart } from '../transfers/part-body.js';
 import { sendContent } from '../transfers/routes.js';
 import { UploadService, maxPartSizeBytes } from '../transfers/upload-service.js';
 import { ShareService } from './share-service.js';
@@ -45,12 +45,6 @@ import { reportLink } from './report-service.js';
 const REPORTS_PER_HOUR = 20;
 /** Key look-ups per account per hour (they tell whether an e-mail address has an account). */
 const KEY_LOOKUPS_PER_HOUR = 100;
-const DECIMAL = /^\d{1,16}$/;
-
-function contentLengthOf(request: FastifyRequest): number | undefined {
-  const header = request.headers['content-length'];
-  return header !== undefined && DECIMAL.test(header) ? Number(header) : undefined;
-}
 
 function proofOf(request: FastifyRequest): string | undefined {
   const value = request.headers[LINK_PROOF_HEADER];
@@ -165,17 +159,7 @@ export const sharingRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
   );
   const partBodyLimitBytes = maxPartSizeBytes({}) + 1;
   // Encapsulated in this plugin: share part uploads take raw bodies, as in the transfers routes.
-  app.addContentTypeParser('application/octet-stream', (request, payload, done) => {
-    const declared = contentLengthOf(request);
-    if (declared !== undefined && declared > partBodyLimitBytes) {
-      done(
-        new AppError('PAYLOAD_TOO_LARGE', `a part holds at most ${partBodyLimitBytes - 1} bytes`),
-        undefined,
-      );
-      return;
-    }
-    done(null, payload);
-  });
+  acceptPartBodies(app, partBodyLimitBytes);
 
   app.post('/keys/lookup', async (request): Promise<PublishedKeysResponse> => {
     const { userId } = await requireSession(request);
@@ -286,32 +270,10 @@ export const sharingRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
     const { userId } = await requireSession(request);
     const shareId = idParam(request.params, 'shareId');
     const uploadId = idParam(request.params, 'id');
-    const raw = rawParam(request, 'partNumber');
-    const partNumber = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
-    const contentType = request.headers['content-type'];
-    if (contentType !== undefined && !/^application\/octet-stream\s*(;|$)/i.test(contentType)) {
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'a part is sent as application/octet-stream');
-    }
-    const body = request.body instanceof Readable ? request.body : Readable.from([]);
-    try {
-      const part = await shares.putPart(
-        userId,
-        shareId,
-        uploadId,
-        partNumber,
-        contentLengthOf(request),
-        body,
-      );
-      return { part };
-    } catch (error) {
-      if (!request.raw.complete) reply.header('connection', 'close');
-      if (request.raw.readableAborted && !(error instanceof AppError)) {
-        throw new AppError('PART_SIZE_MISMATCH', 'the body ended before Content-Length bytes', {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+    const part = await receivePart(request, reply, (partNumber, declaredBytes, body) =>
+      shares.putPart(userId, shareId, uploadId, partNumber, declaredBytes, body),
+    );
+    return { part };
   });
 
   app.post('/shares/:shareId/uploads/:id/complete', async (request, reply): Promise<NodeResponse> => {

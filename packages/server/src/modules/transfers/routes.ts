@@ -2,7 +2,6 @@
 // ciphertext downloads with a single HTTP Range. Thin: authenticate, parse at the edge, call the
 // services. Part bodies are never parsed or buffered: an application/octet-stream parser hands the
 // raw request stream to the service, which streams it to the blob store.
-import { Readable } from 'node:stream';
 import {
   CompleteUploadRequest,
   CreateUploadRequest,
@@ -20,17 +19,11 @@ import { AppError } from '../../errors.js';
 import { idParam, parseWith } from '../../validation.js';
 import { contentOfNode, contentOfVersion, type ContentSource } from './content-service.js';
 import { decideRange } from './http-range.js';
+import { acceptPartBodies, receivePart } from './part-body.js';
 import { isDirectTransferStore } from '../../storage/blob-store.js';
 import { maxPartSizeBytes, UploadService, type TransferLimits } from './upload-service.js';
 
 export type TransferRoutesOptions = AppDeps & { transferLimits?: Partial<TransferLimits> };
-
-const DECIMAL = /^\d{1,16}$/;
-
-function contentLengthOf(request: FastifyRequest): number | undefined {
-  const header = request.headers['content-length'];
-  return header !== undefined && DECIMAL.test(header) ? Number(header) : undefined;
-}
 
 /** Sends a version's ciphertext with a single HTTP Range, ETag and If-Range (links reuse it). */
 export async function sendContent(
@@ -97,17 +90,7 @@ export const transferRoutes: FastifyPluginCallback<TransferRoutesOptions> = (app
   const partBodyLimitBytes = maxPartSizeBytes(limits ? { limits } : {}) + 1;
 
   // Encapsulated in this plugin: only the transfers routes take raw bodies.
-  app.addContentTypeParser('application/octet-stream', (request, payload, done) => {
-    const declared = contentLengthOf(request);
-    if (declared !== undefined && declared > partBodyLimitBytes) {
-      done(
-        new AppError('PAYLOAD_TOO_LARGE', `a part holds at most ${partBodyLimitBytes - 1} bytes`),
-        undefined,
-      );
-      return;
-    }
-    done(null, payload);
-  });
+  acceptPartBodies(app, partBodyLimitBytes);
 
   app.post('/uploads', async (request, reply): Promise<UploadResponse> => {
     const { userId } = await requireSession(request);
@@ -131,27 +114,10 @@ export const transferRoutes: FastifyPluginCallback<TransferRoutesOptions> = (app
   app.put('/uploads/:id/parts/:partNumber', async (request, reply): Promise<PartResponse> => {
     const { userId } = await requireSession(request);
     const uploadId = idParam(request.params, 'id');
-    const raw = (request.params as { partNumber?: string }).partNumber ?? '';
-    const partNumber = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
-    const contentType = request.headers['content-type'];
-    if (contentType !== undefined && !/^application\/octet-stream\s*(;|$)/i.test(contentType)) {
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'a part is sent as application/octet-stream');
-    }
-    const body = request.body instanceof Readable ? request.body : Readable.from([]);
-    try {
-      const part = await service.putPart(userId, uploadId, partNumber, contentLengthOf(request), body);
-      return { part };
-    } catch (error) {
-      // Refused before the body was read: close rather than read (up to a part's size) for nothing.
-      if (!request.raw.complete) reply.header('connection', 'close');
-      // The client went away mid-body: nothing was recorded; say so (to the log, at least).
-      if (request.raw.readableAborted && !(error instanceof AppError)) {
-        throw new AppError('PART_SIZE_MISMATCH', 'the body ended before Content-Length bytes', {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+    const part = await receivePart(request, reply, (partNumber, declaredBytes, body) =>
+      service.putPart(userId, uploadId, partNumber, declaredBytes, body),
+    );
+    return { part };
   });
 
   app.post('/uploads/:id/parts/:partNumber/target', async (request): Promise<PartTargetResponse> => {

@@ -2,14 +2,43 @@
 // serving a fresh build of the web app) and Debian's chromium driven by playwright-core. Every
 // test gets its own browser context (its own storage, service worker and downloads).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, startServer, type RunningServer } from '@hoard/server';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 
 export const repoRoot = join(import.meta.dirname, '..');
 export const chromiumPath = process.env.HOARD_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Whether `command` is on the PATH. */
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, command)));
+}
+
+/**
+ * `describe(name, body)` when chromium (and ffmpeg, if `needsFfmpeg`) is installed. Otherwise one
+ * test says what is missing, and fails under CI=true, where .ci/run installs both: CI never passes
+ * by running fewer browser tests, and a developer without chromium still runs the rest.
+ */
+export function describeInChromium(name: string, body: () => void, needsFfmpeg = false): void {
+  const missing = [
+    ...(existsSync(chromiumPath) ? [] : [chromiumPath]),
+    ...(needsFfmpeg && !onPath('ffmpeg') ? ['ffmpeg'] : []),
+  ];
+  if (missing.length === 0) {
+    describe(name, body);
+    return;
+  }
+  describe(name, () => {
+    it(`runs when ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} installed`, () => {
+      expect(process.env.CI === 'true' ? `missing in CI: ${missing.join(', ')}` : 'not needed here').toBe(
+        'not needed here',
+      );
+    });
+  });
+}
 
 /** Builds packages/web/dist from the sources (vite resolves the workspace packages to src/). */
 export function buildWebApp(): void {

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseConfig, startServer, type RunningServer } from '@hoard/server';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebApp, chromiumPath, repoRoot, signUp } from './harness.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildWebApp, chromiumPath, describeInChromium, repoRoot, signUp } from './harness.js';
 
 const serverDist = join(repoRoot, 'packages', 'server', 'dist');
 const fixtureMain = join(serverDist, 'modules', 'payments', 'test-fixtures', 'esplora-fixture-main.js');
@@ -48,7 +48,7 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
 }
 
-describe('paying for a plan in the web app', () => {
+describeInChromium('paying for a plan in the web app', () => {
   let work: string;
   let fixture: { url: string; child: ChildProcess };
   let server: RunningServer;

@@ -54,6 +54,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenedData
     // An idle client whose connection drops (PostgreSQL restarted) emits 'error' on the pool;
     // unhandled, that would crash the process. The pool replaces the client on the next query.
     pool.on('error', (error) => options.onPoolError?.(error));
+    // A connection that drops while its client is checked out (between two queries of a request)
+    // emits 'error' on the client, where the pool listens only while the client is idle: without a
+    // listener of our own that would be an uncaught exception, and the process would die. The
+    // request's next query fails and the request answers 5xx; the pool replaces the connection.
+    pool.on('connect', (client) => {
+      client.on('error', (error) => options.onPoolError?.(error));
+    });
     db = new Kysely({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
   } else {

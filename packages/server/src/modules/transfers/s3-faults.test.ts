@@ -3,45 +3,15 @@
 // recorded, no node, quota still only reserved), and the client's retry succeeds once the store is
 // back. Runs whenever S3 settings are present.
 import { randomBytes } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Upload } from '@hoard/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { S3BlobStore } from '../../storage/s3-blob-store.js';
 import { describeWhen } from '../../testing/describe-when.js';
+import { Relay } from '../../testing/tcp-relay.js';
 import { testS3Settings } from '../../testing/test-s3.js';
 import { quotaOf, randomId, startTestServer, type TestAccount, type TestServer } from './test-kit.js';
 
 const settings = testS3Settings(process.env);
-
-/** A TCP relay to `target` that can be cut (every connection dropped, new ones refused) and restored. */
-class Relay {
-  #server: Server | undefined;
-  readonly #sockets = new Set<Socket>();
-  port = 0;
-  constructor(private readonly target: URL) {}
-
-  async up(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(Number(this.target.port || 80), this.target.hostname);
-      for (const s of [client, upstream]) {
-        this.#sockets.add(s);
-        s.on('close', () => this.#sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.#server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const s of this.#sockets) s.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-}
 
 describeWhen('transfers when the S3 store goes away mid-request', { S3_ENDPOINT: settings }, () => {
   let relay: Relay;

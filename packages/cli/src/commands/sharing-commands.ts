@@ -28,6 +28,7 @@ import { FileSource } from '../file-source.js';
 import { formatDate, formatTable } from '../format.js';
 import { nodeAead } from '../node-aead.js';
 import { nodeFetch } from '../node-fetch.js';
+import { writeStreamDurably } from '../durable-write.js';
 
 const DURATION = /^(\d{1,6})([mhdw])$/;
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -179,9 +180,6 @@ export async function report(
 
 // ---- get URL ----
 
-/** Bytes written between two background fdatasyncs of a downloaded file. */
-const SYNC_EVERY_BYTES = 32 * 1024 * 1024;
-
 interface PartialRecord {
   linkId: string;
   versionId: string;
@@ -244,7 +242,6 @@ async function linkDownloadFile(state: LinkGetState, file: RemoteEntry, dest: st
   }
   const progress = ctx.progress(file.name);
   const handle = await open(temp, start > 0 ? 'r+' : 'w', 0o644);
-  let syncing: Promise<void> | undefined;
   try {
     await handle.truncate(start);
     let stream: ReadableStream<Uint8Array>;
@@ -268,39 +265,9 @@ async function linkDownloadFile(state: LinkGetState, file: RemoteEntry, dest: st
       state.grant = undefined;
       stream = await begin();
     }
-    let position = start;
-    // As `hoard get PATH` does: a background fdatasync every 32 MiB (one at a time), so the final
-    // fsync finds little left to write.
-    let sinceSync = 0;
-    let syncFailed: Error | undefined;
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      for (let offset = 0; offset < value.length;) {
-        const { bytesWritten } = await handle.write(value, offset, value.length - offset, position);
-        offset += bytesWritten;
-        position += bytesWritten;
-      }
-      sinceSync += value.length;
-      if (sinceSync >= SYNC_EVERY_BYTES && !syncing) {
-        sinceSync = 0;
-        syncing = handle.datasync().then(
-          () => void (syncing = undefined),
-          (error: unknown) => {
-            syncFailed ??= error instanceof Error ? error : new Error(String(error));
-            syncing = undefined;
-          },
-        );
-      }
-      if (syncFailed !== undefined) throw syncFailed;
-    }
-    await syncing;
-    if (syncFailed !== undefined) throw syncFailed;
-    await handle.sync();
+    await writeStreamDurably(handle, stream, start);
   } finally {
     progress.finish();
-    await syncing;
     await handle.close();
   }
   if (file.mtimeMs !== undefined) await utimes(temp, new Date(), new Date(file.mtimeMs));

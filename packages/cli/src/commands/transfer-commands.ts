@@ -11,6 +11,7 @@ import { ApiError, type HoardSession, type RemoteEntry, type ResumeStore } from 
 import { CliError, type CliContext } from '../cli-context.js';
 import { FileSource } from '../file-source.js';
 import { silentProgress } from '../progress-bar.js';
+import { writeStreamDurably } from '../durable-write.js';
 
 function drained(out: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -43,50 +44,12 @@ async function writeAll(stream: ReadableStream<Uint8Array>, out: Writable): Prom
   }
 }
 
-/** Bytes written between two background fdatasyncs of a downloaded file. */
-const SYNC_EVERY_BYTES = 32 * 1024 * 1024;
-
-/**
- * Writes `stream` to a new file and makes it durable. The disk works while the download goes on:
- * every SYNC_EVERY_BYTES a background fdatasync starts (one at a time), so the final fsync finds
- * little left to write instead of the whole file (which cost as long as the download itself).
- */
+/** Writes `stream` to a new file and makes it durable. */
 async function writeFileDurably(stream: ReadableStream<Uint8Array>, path: string): Promise<void> {
   const handle = await open(path, 'wx', 0o644);
-  const reader = stream.getReader();
-  let syncing: Promise<void> | undefined;
-  let failed: Error | undefined;
   try {
-    let sinceSync = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      for (let offset = 0; offset < value.length;) {
-        const { bytesWritten } = await handle.write(value, offset, value.length - offset);
-        offset += bytesWritten;
-      }
-      sinceSync += value.length;
-      if (sinceSync >= SYNC_EVERY_BYTES && !syncing) {
-        sinceSync = 0;
-        syncing = handle.datasync().then(
-          () => void (syncing = undefined),
-          (error: unknown) => {
-            failed ??= error instanceof Error ? error : new Error(String(error));
-            syncing = undefined;
-          },
-        );
-      }
-      if (failed !== undefined) throw failed;
-    }
-    await syncing;
-    if (failed !== undefined) throw failed;
-    await handle.sync();
-  } catch (error) {
-    await reader.cancel(error).catch(() => undefined);
-    throw error;
+    await writeStreamDurably(handle, stream);
   } finally {
-    reader.releaseLock();
-    await syncing;
     await handle.close();
   }
 }

@@ -44,6 +44,16 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI's tests start the real server through its test support (tests/architecture.test.ts).
+    files: ['packages/cli/src/**/*.test.ts', 'packages/cli/src/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['@hoard/*/*', '!@hoard/server/testing', '../../*/src/*', '../../../*/src/*'] },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'e2e/**', 'bench/**'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

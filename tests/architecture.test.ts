@@ -18,6 +18,20 @@ const allowed: Record<string, string[]> = {
   web: ['client', 'crypto', 'protocol'],
 };
 
+/**
+ * Test-support entry points (a package.json "exports" subpath) that another package's tests may
+ * import: the CLI's end-to-end tests start the real server through the server's own test support,
+ * so that it is started one way only. Product code of the importing package still may not.
+ */
+const testSupport: Record<string, string[]> = {
+  cli: ['@hoard/server/testing'],
+};
+
+/** Test files and test helpers (`src/testing/`): never part of a package's product code. */
+function isTestCode(file: string): boolean {
+  return /\.test\.ts$/.test(file) || /[/\\]src[/\\]testing[/\\]/.test(file);
+}
+
 function sourceFiles(dir: string): string[] {
   // A workspace being set up may have no sources yet: nothing to check there.
   if (!existsSync(dir)) return [];
@@ -51,7 +65,9 @@ describe('package boundaries', () => {
         const rel = relative(root, file);
         for (const spec of importsOf(readFileSync(file, 'utf8'))) {
           const workspace = /^@hoard\/([^/]+)(\/.*)?$/.exec(spec);
-          if (workspace) {
+          if (workspace && testSupport[pkg]?.includes(spec)) {
+            if (!isTestCode(file)) problems.push(`${rel}: only tests may import ${spec}`);
+          } else if (workspace) {
             if (workspace[2]) problems.push(`${rel}: deep import ${spec}`);
             if (!allowed[pkg]?.includes(workspace[1]!))
               problems.push(`${rel}: ${pkg} may not import ${spec}`);
@@ -64,6 +80,18 @@ describe('package boundaries', () => {
       expect(problems).toEqual([]);
     });
   }
+
+  it('allows only test-support entry points that the package declares, for test code', () => {
+    for (const spec of Object.values(testSupport).flat()) {
+      const [, pkg, subpath] = /^@hoard\/([^/]+)(\/.+)$/.exec(spec)!;
+      const manifest = JSON.parse(readFileSync(join(packagesDir, pkg!, 'package.json'), 'utf8')) as {
+        exports: Record<string, { source: string }>;
+      };
+      const entry = manifest.exports[`.${subpath}`];
+      expect(entry, `${spec} in packages/${pkg}/package.json exports`).toBeDefined();
+      expect(isTestCode(join(packagesDir, pkg!, entry!.source))).toBe(true);
+    }
+  });
 
   it('keeps node:* out of the isomorphic packages (crypto, protocol, client)', () => {
     const problems: string[] = [];

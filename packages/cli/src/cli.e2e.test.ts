@@ -19,15 +19,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  repoRoot,
-  runHoard,
-  spawnHoard,
-  createPostgresDatabase,
-  startServer,
-  waitFor,
-  type RunningServer,
-} from './testing/harness.js';
+import { createPostgresDatabase, type SpawnedServer, spawnServer } from '@hoard/server/testing';
+import { repoRoot, runHoard, spawnHoard, waitFor } from './testing/harness.js';
 
 const MARKER = 'HOARD-PLAINTEXT-MARKER-7f3a';
 const SECRET_NAME = 'secret-file-name-q9z.txt';
@@ -54,7 +47,7 @@ const dialects = process.env.DATABASE_URL ? (['sqlite', 'postgres'] as const) : 
 
 describe.each(dialects)('hoard CLI against a real server (%s)', (dialect) => {
   let work: string;
-  let server: RunningServer;
+  let server: SpawnedServer;
   let database: { url: string; drop(): Promise<void> } | undefined;
   let env: Record<string, string>;
   const hoard = (args: string[], options: { stdin?: Buffer; env?: Record<string, string> } = {}) =>
@@ -75,7 +68,7 @@ describe.each(dialects)('hoard CLI against a real server (%s)', (dialect) => {
     );
     work = mkdtempSync(join(tmpdir(), 'hoard-cli-e2e-'));
     if (dialect === 'postgres') database = await createPostgresDatabase(process.env.DATABASE_URL!);
-    server = await startServer(join(work, 'server-data'), undefined, database?.url ?? '');
+    server = await spawnServer({ dataDir: join(work, 'server-data'), databaseUrl: database?.url ?? '' });
     env = {
       HOARD_SERVER: server.url,
       HOARD_HOME: join(work, 'home'),
@@ -291,7 +284,11 @@ describe.each(dialects)('hoard CLI against a real server (%s)', (dialect) => {
     const failed = await done;
     expect(failed.code).not.toBe(0);
     expect(failed.stderr.trim().split('\n').at(-1)).toMatch(/^hoard: /);
-    server = await startServer(server.dataDir, server.port, server.databaseUrl);
+    server = await spawnServer({
+      dataDir: server.dataDir,
+      port: server.port,
+      databaseUrl: server.databaseUrl,
+    });
     const again = await hoard(['put', path, '/crash']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/resuming upload: [1-9]\d* of 9 parts already on the server/);

@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runHoard, startServer, type RunningServer } from './testing/harness.js';
+import { type SpawnedServer, spawnServer } from '@hoard/server/testing';
+import { repoRoot, runHoard } from './testing/harness.js';
 
 const MiB = 1024 * 1024;
 const { S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } = process.env;
@@ -30,7 +31,7 @@ describe('hoard CLI against a fleet-mode server (S3, presigned transfers)', () =
     return;
   }
   let work: string;
-  let server: RunningServer;
+  let server: SpawnedServer;
   let env: Record<string, string>;
   const hoard = (args: string[]) => runHoard(args, env, { cwd: work });
 
@@ -41,13 +42,16 @@ describe('hoard CLI against a fleet-mode server (S3, presigned transfers)', () =
       { cwd: repoRoot, stdio: 'inherit' },
     );
     work = mkdtempSync(join(tmpdir(), 'hoard-cli-fleet-'));
-    server = await startServer(join(work, 'server-data'), undefined, '', {
-      HOARD_S3_ENDPOINT: S3_ENDPOINT!,
-      HOARD_S3_BUCKET: `hoard-test-${randomBytes(6).toString('hex')}`,
-      HOARD_S3_ACCESS_KEY_ID: S3_ACCESS_KEY_ID!,
-      HOARD_S3_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY!,
-      HOARD_S3_REGION: process.env.S3_REGION ?? 'us-east-1',
-      HOARD_S3_FORCE_PATH_STYLE: 'true',
+    server = await spawnServer({
+      dataDir: join(work, 'server-data'),
+      env: {
+        HOARD_S3_ENDPOINT: S3_ENDPOINT!,
+        HOARD_S3_BUCKET: `hoard-test-${randomBytes(6).toString('hex')}`,
+        HOARD_S3_ACCESS_KEY_ID: S3_ACCESS_KEY_ID!,
+        HOARD_S3_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY!,
+        HOARD_S3_REGION: process.env.S3_REGION ?? 'us-east-1',
+        HOARD_S3_FORCE_PATH_STYLE: 'true',
+      },
     });
     env = {
       HOARD_SERVER: server.url,

@@ -19,16 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ciphertextSize } from '@hoard/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createPostgresDatabase,
-  repoRoot,
-  runHoard,
-  serverMain,
-  spawnHoard,
-  startServer,
-  waitFor,
-  type RunningServer,
-} from './testing/harness.js';
+import { createPostgresDatabase, serverMain, type SpawnedServer, spawnServer } from '@hoard/server/testing';
+import { repoRoot, runHoard, spawnHoard, waitFor } from './testing/harness.js';
 
 const MiB = 1024 * 1024;
 const MARKER = 'HOARD-LINK-PLAINTEXT-MARKER-51c';
@@ -53,7 +45,7 @@ function oneLineError(result: { code: number; stderr: string }, pattern?: RegExp
 
 describe.each(dialects)('links through the hoard CLI against a real server (%s)', (dialect) => {
   let work: string;
-  let server: RunningServer;
+  let server: SpawnedServer;
   let database: { url: string; drop(): Promise<void> } | undefined;
   let ownerEnv: Record<string, string>;
   let anonEnv: Record<string, string>;
@@ -73,7 +65,7 @@ describe.each(dialects)('links through the hoard CLI against a real server (%s)'
     );
     work = mkdtempSync(join(tmpdir(), 'hoard-links-e2e-'));
     if (dialect === 'postgres') database = await createPostgresDatabase(process.env.DATABASE_URL!);
-    server = await startServer(join(work, 'server-data'), undefined, database?.url ?? '');
+    server = await spawnServer({ dataDir: join(work, 'server-data'), databaseUrl: database?.url ?? '' });
     ownerEnv = {
       HOARD_SERVER: server.url,
       HOARD_HOME: join(work, 'owner-home'),

@@ -7,16 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createPostgresDatabase,
-  repoRoot,
-  runHoard,
-  serverMain,
-  spawnHoard,
-  startServer,
-  waitFor,
-  type RunningServer,
-} from './testing/harness.js';
+import { createPostgresDatabase, serverMain, type SpawnedServer, spawnServer } from '@hoard/server/testing';
+import { repoRoot, runHoard, spawnHoard, waitFor } from './testing/harness.js';
 
 const fixtureMain = join(
   repoRoot,
@@ -54,7 +46,7 @@ async function control(url: string, path: string, body: object): Promise<unknown
 
 describe.each(dialects)('paying for a plan from the command line (%s)', (dialect) => {
   let work: string;
-  let server: RunningServer;
+  let server: SpawnedServer;
   let fixture: { url: string; child: ChildProcess };
   let database: { url: string; drop(): Promise<void> } | undefined;
   let env: Record<string, string>;
@@ -64,13 +56,17 @@ describe.each(dialects)('paying for a plan from the command line (%s)', (dialect
     work = mkdtempSync(join(tmpdir(), 'hoard-pay-e2e-'));
     fixture = await startFixture();
     if (dialect === 'postgres') database = await createPostgresDatabase(process.env.DATABASE_URL ?? '');
-    server = await startServer(join(work, 'server-data'), undefined, database?.url ?? '', {
-      HOARD_PLANS: JSON.stringify([PRO]),
-      HOARD_XPUB: VPUB,
-      HOARD_NETWORK: 'regtest',
-      HOARD_ESPLORA_URL: fixture.url,
-      HOARD_CHAIN_POLL_SECONDS: '1',
-      HOARD_FREE_QUOTA_BYTES: '1000000',
+    server = await spawnServer({
+      dataDir: join(work, 'server-data'),
+      databaseUrl: database?.url ?? '',
+      env: {
+        HOARD_PLANS: JSON.stringify([PRO]),
+        HOARD_XPUB: VPUB,
+        HOARD_NETWORK: 'regtest',
+        HOARD_ESPLORA_URL: fixture.url,
+        HOARD_CHAIN_POLL_SECONDS: '1',
+        HOARD_FREE_QUOTA_BYTES: '1000000',
+      },
     });
     env = {
       HOARD_SERVER: server.url,

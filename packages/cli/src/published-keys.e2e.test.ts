@@ -7,13 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createPostgresDatabase,
-  repoRoot,
-  runHoard,
-  startServer,
-  type RunningServer,
-} from './testing/harness.js';
+import { createPostgresDatabase, type SpawnedServer, spawnServer } from '@hoard/server/testing';
+import { repoRoot, runHoard } from './testing/harness.js';
 
 // The test edits the server's database directly: PostgreSQL, which CI always provides.
 const adminUrl = process.env.DATABASE_URL;
@@ -22,7 +17,7 @@ describe.runIf(adminUrl !== undefined || process.env.CI === 'true')(
   'login against a server that swapped the published keys',
   () => {
     let work: string;
-    let server: RunningServer;
+    let server: SpawnedServer;
     let database: { url: string; drop(): Promise<void> };
     const hoardAs = (who: string, args: string[]) =>
       runHoard(
@@ -45,7 +40,7 @@ describe.runIf(adminUrl !== undefined || process.env.CI === 'true')(
       );
       work = mkdtempSync(join(tmpdir(), 'hoard-cli-keys-'));
       database = await createPostgresDatabase(adminUrl);
-      server = await startServer(join(work, 'server-data'), undefined, database.url);
+      server = await spawnServer({ dataDir: join(work, 'server-data'), databaseUrl: database.url });
     }, 120_000);
 
     afterAll(async () => {

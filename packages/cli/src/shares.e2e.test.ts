@@ -9,13 +9,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createPostgresDatabase,
-  repoRoot,
-  runHoard,
-  startServer,
-  type RunningServer,
-} from './testing/harness.js';
+import { createPostgresDatabase, type SpawnedServer, spawnServer } from '@hoard/server/testing';
+import { repoRoot, runHoard } from './testing/harness.js';
 
 const dialects = process.env.DATABASE_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const);
 
@@ -27,7 +22,7 @@ function oneLineError(result: { code: number; stderr: string }, pattern?: RegExp
 
 describe.each(dialects)('sharing folders between accounts through the hoard CLI (%s)', (dialect) => {
   let work: string;
-  let server: RunningServer;
+  let server: SpawnedServer;
   let database: { url: string; drop(): Promise<void> } | undefined;
   const envOf = (who: string) => ({
     HOARD_SERVER: server.url,
@@ -48,7 +43,7 @@ describe.each(dialects)('sharing folders between accounts through the hoard CLI 
     );
     work = mkdtempSync(join(tmpdir(), 'hoard-shares-e2e-'));
     if (dialect === 'postgres') database = await createPostgresDatabase(process.env.DATABASE_URL!);
-    server = await startServer(join(work, 'server-data'), undefined, database?.url ?? '');
+    server = await spawnServer({ dataDir: join(work, 'server-data'), databaseUrl: database?.url ?? '' });
     for (const who of ['ada', 'bob', 'cyd'])
       expect((await as(who)(['signup', `${who}@example.com`])).code).toBe(0);
     writeFileSync(join(work, 'plan.txt'), 'the plan\n'.repeat(1000));

@@ -29,12 +29,8 @@ import type { Db } from './db/schema.js';
 import { runJobs } from './jobs.js';
 import { randomId } from './secrets.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
-import {
-  buildServer,
-  createPostgresDatabase,
-  spawnServer,
-  type SpawnedServer,
-} from './testing/spawn-server.js';
+import { createPostgresDatabase } from './testing/postgres-database.js';
+import { buildServer, spawnServer, type SpawnedServer } from './testing/spawn-server.js';
 import { fake32, fakeKey } from './testing/test-app.js';
 
 const MiB = 1024 * 1024;

@@ -15,13 +15,8 @@ import type { PartTargetResponse, Upload } from '@hoard/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWhen } from './testing/describe-when.js';
 import { call, signUp } from './testing/http-account.js';
-import {
-  buildServer,
-  createPostgresDatabase,
-  serverMain,
-  spawnServer,
-  type SpawnedServer,
-} from './testing/spawn-server.js';
+import { createPostgresDatabase } from './testing/postgres-database.js';
+import { buildServer, serverMain, spawnServer, type SpawnedServer } from './testing/spawn-server.js';
 import { hoardS3Env, testS3Settings } from './testing/test-s3.js';
 
 const MiB = 1024 * 1024;

@@ -2,7 +2,7 @@
 // lock, so every migration runs exactly once and none of them fails on a half-made schema.
 import { expect, it } from 'vitest';
 import { describeWhen } from '../testing/describe-when.js';
-import { createPostgresDatabase } from '../testing/spawn-server.js';
+import { createPostgresDatabase } from '../testing/postgres-database.js';
 import { migrations } from './migrations.js';
 import { openDatabase } from './database.js';
 

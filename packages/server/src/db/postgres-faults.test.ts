@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Upload } from '@hoard/protocol';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../app.js';
 import { ManualClock } from '../clock.js';
 import { parseConfig } from '../config.js';
 import { FsBlobStore } from '../storage/fs-blob-store.js';
 import { describeWhen } from '../testing/describe-when.js';
+import { createPostgresDatabase, type PostgresTestDatabase } from '../testing/postgres-database.js';
 import { Relay } from '../testing/tcp-relay.js';
 import { signUp, type TestAccount } from '../testing/test-app.js';
 import { openDatabase } from './database.js';
@@ -23,7 +23,7 @@ import type { Db } from './schema.js';
 const adminUrl = process.env.DATABASE_URL;
 
 describeWhen('the server when PostgreSQL goes away mid-request', { DATABASE_URL: adminUrl }, () => {
-  const name = `hoard_test_${randomBytes(6).toString('hex')}`;
+  let database: PostgresTestDatabase;
   let relay: Relay;
   let viaRelay: Db;
   let direct: Db;
@@ -32,15 +32,8 @@ describeWhen('the server when PostgreSQL goes away mid-request', { DATABASE_URL:
   let account: TestAccount;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await admin.end();
-    }
-    const target = new URL(adminUrl!);
-    target.pathname = `/${name}`;
+    database = await createPostgresDatabase(adminUrl!);
+    const target = new URL(database.url);
     relay = new Relay(new URL(`tcp://${target.hostname}:${target.port || 5432}`));
     await relay.up();
     const relayed = new URL(target);
@@ -64,13 +57,7 @@ describeWhen('the server when PostgreSQL goes away mid-request', { DATABASE_URL:
     await viaRelay?.destroy();
     await direct?.destroy();
     await relay?.cut();
-    const cleanup = new pg.Client({ connectionString: adminUrl });
-    await cleanup.connect();
-    try {
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await cleanup.end();
-    }
+    await database?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -13,7 +13,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWhen } from '../testing/describe-when.js';
 import { call, logIn, signUp } from '../testing/http-account.js';
-import { buildServer, createPostgresDatabase, serverMain, spawnServer } from '../testing/spawn-server.js';
+import { createPostgresDatabase } from '../testing/postgres-database.js';
+import { buildServer, serverMain, spawnServer } from '../testing/spawn-server.js';
 import { hoardS3Env, testS3Settings } from '../testing/test-s3.js';
 import { READ_ONLY_MARKER } from './read-only.js';
 

@@ -1,12 +1,10 @@
 // The real hoard-server as a child process, for tests that must kill it (kill -9) or restart it on
 // the same data directory: its built dist/main.js, a data dir, a port, SQLite or a PostgreSQL
-// database of its own. (The CLI's harness does the same from its side; packages may not import each
-// other's test helpers.) Used by tests only; nothing here is used by the running server.
+// database of its own. The CLI's end-to-end tests use it too, through @hoard/server/testing.
+// Used by tests only; nothing here is used by the running server.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import pg from 'pg';
 
 /** packages/server (the same from src/testing and from dist/testing). */
 const packageDir = join(import.meta.dirname, '..', '..');
@@ -39,6 +37,10 @@ export interface SpawnedServer {
   /** e.g. `http://127.0.0.1:40123` */
   url: string;
   port: number;
+  /** Where it keeps its blobs (and its SQLite file, without a database URL). */
+  dataDir: string;
+  /** Its PostgreSQL database; '' for SQLite. */
+  databaseUrl: string;
   process: ChildProcess;
   /** What the server wrote to stderr so far. */
   stderr(): string;
@@ -101,6 +103,8 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
   return {
     url,
     port,
+    dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl ?? '',
     process: child,
     stderr: () => stderr,
     kill: async () => {
@@ -112,24 +116,4 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
       await exited;
     },
   };
-}
-
-/** A fresh PostgreSQL database under the server at `adminUrl` (hoard_test_<random>) and its disposal. */
-export async function createPostgresDatabase(
-  adminUrl: string,
-): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `hoard_test_${randomBytes(6).toString('hex')}`;
-  const run = async (statement: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }

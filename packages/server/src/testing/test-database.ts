@@ -1,10 +1,9 @@
 // Databases for tests: SQLite in memory always; PostgreSQL when DATABASE_URL is set, in a fresh
 // database per call (CREATE DATABASE hoard_test_<random>, dropped by `destroy`), so that parallel
 // test files never collide. Used by tests only; never by the running server.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { openDatabase, type Dialect } from '../db/database.js';
 import type { Db } from '../db/schema.js';
+import { createPostgresDatabase } from './postgres-database.js';
 
 export interface TestDatabase {
   db: Db;
@@ -25,29 +24,19 @@ export async function createTestDatabase(dialect: Dialect, databaseUrl?: string)
     return { db, dialect, destroy: () => db.destroy() };
   }
   if (!databaseUrl) throw new Error('DATABASE_URL is needed for PostgreSQL tests');
-  const name = `hoard_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
+  const database = await createPostgresDatabase(databaseUrl);
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
+    const { db } = await openDatabase({ databaseUrl: database.url, poolSize: 5 });
+    return {
+      db,
+      dialect,
+      async destroy() {
+        await db.destroy();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
   }
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  const { db } = await openDatabase({ databaseUrl: url.toString(), poolSize: 5 });
-  return {
-    db,
-    dialect,
-    async destroy() {
-      await db.destroy();
-      const cleanup = new pg.Client({ connectionString: databaseUrl });
-      await cleanup.connect();
-      try {
-        await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await cleanup.end();
-      }
-    },
-  };
 }

@@ -21,7 +21,7 @@ export type { ResumeStore, UploadResumeRecord } from './resume-store.js';
 export { withRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';
 export { openVersion } from './tree.js';
-export type { RemoteEntry, VersionEntry } from './tree.js';
+export type { FolderListing, RemoteEntry, VersionEntry } from './tree.js';
 export type { UploadOptions, UploadProgress, UploadResult, UploadSource } from './uploader.js';
 export { LinkManager, PublicLinkSession, formatLinkUrl, parseLinkUrl, reportLink } from './sharing-links.js';
 export type { LinkOptions, OpenLinkOptions, OwnedLink, ParsedLinkUrl } from './sharing-links.js';

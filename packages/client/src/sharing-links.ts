@@ -38,7 +38,15 @@ import { ClientError } from './api-error.js';
 import { nodeAttributesSchema } from './attributes.js';
 import { Downloader, type DownloadOptions } from './downloader.js';
 import { HttpClient, type FetchLike } from './http-client.js';
-import { openChildNode, openedEntry, openVersion, type RemoteEntry, type Tree } from './tree.js';
+import {
+  openChildNode,
+  openChildren,
+  openedEntry,
+  openVersion,
+  type FolderListing,
+  type RemoteEntry,
+  type Tree,
+} from './tree.js';
 
 const LINK_PATH = /^(.*)\/l\/([A-Za-z0-9_-]{22})\/?$/;
 
@@ -257,7 +265,7 @@ export class PublicLinkSession {
   }
 
   /** The children of a folder of the link, sorted by name; unreadable ones are counted, not shown. */
-  async list(folder: RemoteEntry): Promise<{ entries: RemoteEntry[]; unreadable: number }> {
+  async list(folder: RemoteEntry): Promise<FolderListing> {
     if (folder.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${folder.path}`);
     const { nodes } = await this.http.json(
       'GET',
@@ -266,15 +274,7 @@ export class PublicLinkSession {
       { headers: this.headers },
     );
     const crypto = this.content.aead ? { aead: this.content.aead } : {};
-    const opened = await Promise.allSettled(nodes.map((node) => openChildNode(node, folder, crypto)));
-    const entries: RemoteEntry[] = [];
-    let unreadable = 0;
-    for (const result of opened) {
-      if (result.status === 'fulfilled') entries.push(result.value);
-      else unreadable++;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { entries, unreadable };
+    return openChildren(nodes, (node) => openChildNode(node, folder, crypto));
   }
 
   /** Starts one download (counted once against the link's cap): a grant for any number of ranges. */

@@ -37,7 +37,15 @@ import { Downloader, type DownloadOptions } from './downloader.js';
 import type { HttpClient } from './http-client.js';
 import { schemas } from './protocol-adapter.js';
 import { joinRemotePath, splitRemotePath, validateName } from './remote-path.js';
-import { openChildNode, openVersion, openedEntry, type RemoteEntry, type VersionEntry } from './tree.js';
+import {
+  openChildNode,
+  openChildren,
+  openVersion,
+  openedEntry,
+  type FolderListing,
+  type RemoteEntry,
+  type VersionEntry,
+} from './tree.js';
 import { Uploader, type UploadOptions, type UploadResult, type UploadSource } from './uploader.js';
 
 /** An account's public keys, their signature checked. */
@@ -246,17 +254,9 @@ export class SharedFolder {
   }
 
   /** The children of a folder of the share, sorted by name; unreadable ones counted, not shown. */
-  async list(folder: RemoteEntry): Promise<{ entries: RemoteEntry[]; unreadable: number }> {
+  async list(folder: RemoteEntry): Promise<FolderListing> {
     const nodes = await this.#children(folder);
-    const opened = await Promise.allSettled(nodes.map((node) => this.open(node, folder)));
-    const entries: RemoteEntry[] = [];
-    let unreadable = 0;
-    for (const result of opened) {
-      if (result.status === 'fulfilled') entries.push(result.value);
-      else unreadable++;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { entries, unreadable };
+    return openChildren(nodes, (node) => this.open(node, folder));
   }
 
   async findChild(folder: RemoteEntry, name: string): Promise<RemoteEntry | undefined> {

@@ -348,6 +348,19 @@ describe('the tree', () => {
     expect(listing.unreadable).toBe(1);
   });
 
+  it('lists a folder of more children than it opens at once: every readable one, sorted, the rest counted', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => `n${String(149 - i).padStart(3, '0')}`);
+    const made = [];
+    for (const name of names) made.push(await tree.createFolder(root, name));
+    for (const spoiled of [made[0]!, made[70]!, made[149]!]) {
+      server.nodes.get(spoiled.id)!.encryptedAttrs = toB64u(new Uint8Array(300));
+    }
+    const listing = await tree.list(root);
+    const expected = names.filter((_, i) => ![0, 70, 149].includes(i)).sort();
+    expect(listing.entries.map((e) => e.name)).toEqual(expected);
+    expect(listing.unreadable).toBe(3);
+  });
+
   it('refuses a node whose name does not hash to the name hash it is indexed under', async () => {
     const a = await tree.mkdir('/a', { parents: true });
     const b = await tree.mkdir('/b', { parents: true });

@@ -26,6 +26,7 @@ import {
   type VersionAttributes,
 } from './attributes.js';
 import type { HttpClient } from './http-client.js';
+import { runPool } from './pool.js';
 import { schemas, type Node, type Version } from './protocol-adapter.js';
 import { joinRemotePath, splitRemotePath, validateName } from './remote-path.js';
 
@@ -147,6 +148,42 @@ export async function openedEntry(
   });
 }
 
+/** A folder's children, opened: the readable ones sorted by name, and how many were not. */
+export interface FolderListing {
+  entries: RemoteEntry[];
+  /** Children that failed to decrypt or verify (left out: a crafted node must not break a listing). */
+  unreadable: number;
+}
+
+/**
+ * How many children are opened at once. With WebCrypto each child is a few async calls, and
+ * enough in flight keeps its queue busy; far more (all 10,000 of a big folder at once) only keeps
+ * every child's intermediate keys and buffers alive together, which made garbage collection cost
+ * as much as the decryption.
+ */
+const OPEN_CONCURRENCY = 64;
+
+/**
+ * Opens (unwraps, decrypts, verifies with `open`) the nodes the server listed under a folder: the
+ * one listing routine of the account's tree, shared folders and links.
+ */
+export async function openChildren(
+  nodes: readonly Node[],
+  open: (node: Node) => Promise<RemoteEntry>,
+): Promise<FolderListing> {
+  const entries: RemoteEntry[] = [];
+  let unreadable = 0;
+  await runPool(nodes, OPEN_CONCURRENCY, async (node) => {
+    try {
+      entries.push(await open(node));
+    } catch {
+      unreadable++;
+    }
+  });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { entries, unreadable };
+}
+
 /** Path resolution and every tree operation, for one logged-in account. */
 export class Tree {
   readonly #http: HttpClient;
@@ -198,18 +235,10 @@ export class Tree {
    * The children of a folder, sorted by name. Children that fail to decrypt or verify are left
    * out and counted in `unreadable` (a crafted node must not break the listing of a folder).
    */
-  async list(folder: RemoteEntry): Promise<{ entries: RemoteEntry[]; unreadable: number }> {
+  async list(folder: RemoteEntry): Promise<FolderListing> {
     if (folder.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${folder.path}`);
     const { nodes } = await this.#http.json('GET', `/nodes/${folder.id}/children`, schemas.nodesResponse);
-    const opened = await Promise.allSettled(nodes.map((node) => this.open(node, folder)));
-    const entries: RemoteEntry[] = [];
-    let unreadable = 0;
-    for (const result of opened) {
-      if (result.status === 'fulfilled') entries.push(result.value);
-      else unreadable++;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { entries, unreadable };
+    return openChildren(nodes, (node) => this.open(node, folder));
   }
 
   /** The child called `name` in `folder`, or undefined. Finds it by name hash, then verifies it. */

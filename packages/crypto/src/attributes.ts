@@ -29,16 +29,19 @@ export function paddedAttributesSize(jsonBytes: number): number {
   );
 }
 
+/** Each kind's AAD up to the id, made once (a folder listing builds thousands of AADs). */
+const aadPrefixes = new Map<string, Uint8Array>(
+  (['node', 'version'] as const).map((kind) => [
+    kind,
+    concatBytes(utf8('hoard/v1/attributes'), Uint8Array.of(0, FORMAT_VERSION), utf8(kind), Uint8Array.of(0)),
+  ]),
+);
+
 /** AAD: "hoard/v1/attributes" 0x00 version kind 0x00 id(16 bytes). */
 export function attributesAad(kind: AttributesKind, id: string): Uint8Array {
-  if (kind !== 'node' && kind !== 'version') throw new TypeError('unknown attributes kind');
-  return concatBytes(
-    utf8('hoard/v1/attributes'),
-    Uint8Array.of(0, FORMAT_VERSION),
-    utf8(kind),
-    Uint8Array.of(0),
-    idBytes(id),
-  );
+  const prefix = aadPrefixes.get(kind);
+  if (!prefix) throw new TypeError('unknown attributes kind');
+  return concatBytes(prefix, idBytes(id));
 }
 
 function attributesKey(key: Uint8Array, kind: AttributesKind): Uint8Array {

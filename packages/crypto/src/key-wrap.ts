@@ -50,16 +50,19 @@ const WRAP_LABELS: Record<KeyPurpose, HkdfLabel> = {
 /** Size of a wrapped 32-byte key: version (1) + nonce (12) + key (32) + tag (16). */
 export const WRAPPED_KEY_SIZE = 61;
 
+/** Each purpose's AAD up to the id, made once (a folder listing builds thousands of AADs). */
+const wrapAadPrefixes = new Map<string, Uint8Array>(
+  KEY_PURPOSES.map((purpose) => [
+    purpose,
+    concatBytes(utf8('hoard/v1/wrap'), Uint8Array.of(0, FORMAT_VERSION), utf8(purpose), Uint8Array.of(0)),
+  ]),
+);
+
 /** AAD of a key wrap: "hoard/v1/wrap" 0x00 version purpose 0x00 id(16 bytes). */
 export function wrapAad(purpose: KeyPurpose, id: string): Uint8Array {
-  if (!Object.hasOwn(WRAP_LABELS, purpose)) throw new TypeError('unknown key purpose');
-  return concatBytes(
-    utf8('hoard/v1/wrap'),
-    Uint8Array.of(0, FORMAT_VERSION),
-    utf8(purpose),
-    Uint8Array.of(0),
-    idBytes(id),
-  );
+  const prefix = wrapAadPrefixes.get(purpose);
+  if (!prefix) throw new TypeError('unknown key purpose');
+  return concatBytes(prefix, idBytes(id));
 }
 
 // [Note: wrapping-key cache] All children of a folder are wrapped under the same derived key

@@ -1,4 +1,6 @@
 // Name hashes, recovery words, account key pairs and the derived keys.
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { fromB64u, randomBytes, randomId, randomKey, toB64u } from './bytes.js';
 import {
@@ -19,7 +21,7 @@ import {
 import { DecryptionError, RecoveryWordsError } from './errors.js';
 import { unwrapKey, wrapKey } from './key-wrap.js';
 import { nameHash } from './name-hash.js';
-import { HKDF_LABELS } from './hkdf-labels.js';
+import { HKDF_LABELS, deriveKey } from './hkdf-labels.js';
 import fc from 'fast-check';
 
 describe('HKDF labels', () => {
@@ -27,6 +29,19 @@ describe('HKDF labels', () => {
     const labels = Object.values(HKDF_LABELS);
     expect(new Set(labels).size).toBe(labels.length);
     for (const label of labels) expect(label).toMatch(/^hoard\/v1\/[a-z/-]+$/);
+  });
+
+  it('derives exactly what @noble/hashes HKDF-SHA256 derives, for every label', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 64 }),
+        fc.constantFrom(...Object.values(HKDF_LABELS)),
+        (key, label) => {
+          const expected = hkdf(sha256, key, undefined, new TextEncoder().encode(label), 32);
+          expect(deriveKey(key, label)).toEqual(expected);
+        },
+      ),
+    );
   });
 });
 
@@ -38,6 +53,16 @@ describe('nameHash', () => {
     expect(await nameHash(folder, 'cafe\u0301.txt')).toBe(h); // NFD input, same name
     expect(await nameHash(folder, 'CAF\u00c9.txt')).not.toBe(h);
     expect(await nameHash(randomKey(), 'caf\u00e9.txt')).not.toBe(h);
+  });
+
+  it('hashes under the key bytes of the moment, even when the caller overwrites its key array', async () => {
+    const folder = randomKey();
+    const before = await nameHash(folder, 'a.txt');
+    const replacement = randomKey();
+    folder.set(replacement);
+    const after = await nameHash(folder, 'a.txt');
+    expect(after).not.toBe(before);
+    expect(after).toBe(await nameHash(replacement, 'a.txt'));
   });
 });
 

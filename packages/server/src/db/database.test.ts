@@ -27,6 +27,28 @@ describe('SQLite file database', () => {
       await second.db.destroy();
     }
   });
+
+  it('runs the same query again with other values, after a stream of it was abandoned midway', async () => {
+    const { db } = await openDatabase({ sqlitePath: ':memory:' });
+    try {
+      await db
+        .insertInto('blob_garbage')
+        .values([1, 2, 3].map((n) => ({ blob_key: `k${n}`, user_id: 'u', due_at: n })))
+        .execute();
+      const query = (from: number) =>
+        db.selectFrom('blob_garbage').select('blob_key').where('due_at', '>=', from).orderBy('due_at');
+      for await (const row of query(1).stream()) {
+        expect(row.blob_key).toBe('k1');
+        break;
+      }
+      expect((await query(1).execute()).map((r) => r.blob_key)).toEqual(['k1', 'k2', 'k3']);
+      expect((await query(3).execute()).map((r) => r.blob_key)).toEqual(['k3']);
+      await db.deleteFrom('blob_garbage').where('blob_key', '=', 'k3').execute();
+      expect((await query(2).execute()).map((r) => r.blob_key)).toEqual(['k2']);
+    } finally {
+      await db.destroy();
+    }
+  });
 });
 
 for (const dialect of testDialects(process.env)) {

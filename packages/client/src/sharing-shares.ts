@@ -8,14 +8,11 @@ import {
   fromB64u,
   openShareKey,
   randomId,
-  randomKey,
   safetyNumber,
   sealShareKey,
   toB64u,
   unwrapKey,
   verifyPublicKeys,
-  wrapKey,
-  encryptAttributes,
   nameHash,
   decryptAttributes,
   type ContentOptions,
@@ -38,12 +35,15 @@ import type { HttpClient } from './http-client.js';
 import { schemas } from './protocol-adapter.js';
 import { joinRemotePath, splitRemotePath, validateName } from './remote-path.js';
 import {
+  moveBody,
+  newFolderBody,
   openChildNode,
   openChildren,
   openVersion,
   openedEntry,
   type FolderListing,
   type RemoteEntry,
+  renameBody,
   type VersionEntry,
 } from './tree.js';
 import { Uploader, type UploadOptions, type UploadResult, type UploadSource } from './uploader.js';
@@ -306,18 +306,8 @@ export class SharedFolder {
 
   /** Creates a folder (write access). */
   async createFolder(parent: RemoteEntry, name: string): Promise<RemoteEntry> {
-    const validName = validateName(name);
-    const id = randomId();
-    const key = randomKey();
     const { node } = await this.http.json('POST', `${this.#prefix}/nodes`, NodeResponse, {
-      json: {
-        id,
-        parentId: parent.id,
-        type: 'folder',
-        wrappedKey: toB64u(await wrapKey(parent.key, key, 'node-key', id, this.#crypto)),
-        encryptedAttrs: toB64u(await encryptAttributes(key, 'node', id, { name: validName }, this.#crypto)),
-        nameHash: await nameHash(parent.key, validName),
-      },
+      json: await newFolderBody(parent, name, this.#crypto),
     });
     return this.open(node, parent);
   }
@@ -333,37 +323,18 @@ export class SharedFolder {
 
   /** Moves `entry` into `newParent` (inside the shared folder), optionally renaming it (write access). */
   async move(entry: RemoteEntry, newParent: RemoteEntry, newName?: string): Promise<RemoteEntry> {
-    if (newParent.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${newParent.path}`);
-    const name = validateName(newName ?? entry.name);
-    const json: Record<string, unknown> = {
-      revision: entry.node.revision,
-      parentId: newParent.id,
-      wrappedKey: toB64u(await wrapKey(newParent.key, entry.key, 'node-key', entry.id, this.#crypto)),
-      nameHash: await nameHash(newParent.key, name),
-    };
-    if (name !== entry.name) json.encryptedAttrs = await this.#attrs(entry, name);
     const { node } = await this.http.json('PATCH', `${this.#prefix}/nodes/${entry.id}`, NodeResponse, {
-      json,
+      json: await moveBody(entry, newParent, newName, this.#crypto),
     });
     return this.open(node, newParent);
   }
 
   /** Renames `entry` in its folder `parent` (write access). */
   async rename(entry: RemoteEntry, parent: RemoteEntry, newName: string): Promise<RemoteEntry> {
-    const name = validateName(newName);
     const { node } = await this.http.json('PATCH', `${this.#prefix}/nodes/${entry.id}`, NodeResponse, {
-      json: {
-        revision: entry.node.revision,
-        encryptedAttrs: await this.#attrs(entry, name),
-        nameHash: await nameHash(parent.key, name),
-      },
+      json: await renameBody(entry, parent, newName, this.#crypto),
     });
     return this.open(node, parent);
-  }
-
-  async #attrs(entry: RemoteEntry, name: string): Promise<string> {
-    const attrs = entry.mime === undefined ? { name } : { name, mime: entry.mime };
-    return toB64u(await encryptAttributes(entry.key, 'node', entry.id, attrs, this.#crypto));
   }
 
   /** Moves an entry to the owner's trash (write access). */

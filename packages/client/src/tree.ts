@@ -148,6 +148,72 @@ export async function openedEntry(
   });
 }
 
+/** A node's attributes with a new name (its media type kept), encrypted under its own key. */
+async function renamedAttributes(entry: RemoteEntry, name: string, options: AeadOptions): Promise<string> {
+  return toB64u(
+    await encryptAttributes(entry.key, 'node', entry.id, compact({ name, mime: entry.mime }), options),
+  );
+}
+
+/**
+ * The body of `POST /nodes` that creates the folder `name` in `parent`, with a fresh id and key:
+ * for the account's own tree and for shared folders alike.
+ */
+export async function newFolderBody(
+  parent: RemoteEntry,
+  name: string,
+  options: AeadOptions,
+): Promise<Record<string, unknown>> {
+  const validName = validateName(name);
+  const id = randomId();
+  const key = randomKey();
+  return {
+    id,
+    parentId: parent.id,
+    type: 'folder',
+    wrappedKey: toB64u(await wrapKey(parent.key, key, 'node-key', id, options)),
+    encryptedAttrs: toB64u(await encryptAttributes(key, 'node', id, { name: validName }, options)),
+    nameHash: await nameHash(parent.key, validName),
+  };
+}
+
+/**
+ * The body of `PATCH /nodes/:id` that moves `entry` into `newParent` (its key re-wrapped under
+ * the new parent's), renamed to `newName` when given and different.
+ */
+export async function moveBody(
+  entry: RemoteEntry,
+  newParent: RemoteEntry,
+  newName: string | undefined,
+  options: AeadOptions,
+): Promise<Record<string, unknown>> {
+  if (newParent.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${newParent.path}`);
+  const name = validateName(newName ?? entry.name);
+  const body: Record<string, unknown> = {
+    revision: entry.node.revision,
+    parentId: newParent.id,
+    wrappedKey: toB64u(await wrapKey(newParent.key, entry.key, 'node-key', entry.id, options)),
+    nameHash: await nameHash(newParent.key, name),
+  };
+  if (name !== entry.name) body.encryptedAttrs = await renamedAttributes(entry, name, options);
+  return body;
+}
+
+/** The body of `PATCH /nodes/:id` that renames `entry` in its folder `parent`. */
+export async function renameBody(
+  entry: RemoteEntry,
+  parent: RemoteEntry,
+  newName: string,
+  options: AeadOptions,
+): Promise<Record<string, unknown>> {
+  const name = validateName(newName);
+  return {
+    revision: entry.node.revision,
+    encryptedAttrs: await renamedAttributes(entry, name, options),
+    nameHash: await nameHash(parent.key, name),
+  };
+}
+
 /** A folder's children, opened: the readable ones sorted by name, and how many were not. */
 export interface FolderListing {
   entries: RemoteEntry[];
@@ -291,18 +357,8 @@ export class Tree {
 
   /** Creates the folder `name` in `parent`. */
   async createFolder(parent: RemoteEntry, name: string): Promise<RemoteEntry> {
-    const validName = validateName(name);
-    const id = randomId();
-    const key = randomKey();
     const { node } = await this.#http.json('POST', '/nodes', schemas.nodeResponse, {
-      json: {
-        id,
-        parentId: parent.id,
-        type: 'folder',
-        wrappedKey: toB64u(await wrapKey(parent.key, key, 'node-key', id, this.#crypto)),
-        encryptedAttrs: toB64u(await encryptAttributes(key, 'node', id, { name: validName }, this.#crypto)),
-        nameHash: await nameHash(parent.key, validName),
-      },
+      json: await newFolderBody(parent, name, this.#crypto),
     });
     return this.open(node, parent);
   }
@@ -351,48 +407,16 @@ export class Tree {
    * renaming it on the way.
    */
   async move(entry: RemoteEntry, newParent: RemoteEntry, newName?: string): Promise<RemoteEntry> {
-    if (newParent.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${newParent.path}`);
-    const name = validateName(newName ?? entry.name);
-    const body: Record<string, unknown> = {
-      revision: entry.node.revision,
-      parentId: newParent.id,
-      wrappedKey: toB64u(await wrapKey(newParent.key, entry.key, 'node-key', entry.id, this.#crypto)),
-      nameHash: await nameHash(newParent.key, name),
-    };
-    if (name !== entry.name) {
-      body.encryptedAttrs = toB64u(
-        await encryptAttributes(
-          entry.key,
-          'node',
-          entry.id,
-          compact({ name, mime: entry.mime }),
-          this.#crypto,
-        ),
-      );
-    }
     const { node } = await this.#http.json('PATCH', `/nodes/${entry.id}`, schemas.nodeResponse, {
-      json: body,
+      json: await moveBody(entry, newParent, newName, this.#crypto),
     });
     return this.open(node, newParent);
   }
 
   /** Renames `entry` in place (`parent` is its current folder). */
   async rename(entry: RemoteEntry, parent: RemoteEntry, newName: string): Promise<RemoteEntry> {
-    const name = validateName(newName);
     const { node } = await this.#http.json('PATCH', `/nodes/${entry.id}`, schemas.nodeResponse, {
-      json: {
-        revision: entry.node.revision,
-        encryptedAttrs: toB64u(
-          await encryptAttributes(
-            entry.key,
-            'node',
-            entry.id,
-            compact({ name, mime: entry.mime }),
-            this.#crypto,
-          ),
-        ),
-        nameHash: await nameHash(parent.key, name),
-      },
+      json: await renameBody(entry, parent, newName, this.#crypto),
     });
     return this.open(node, parent);
   }

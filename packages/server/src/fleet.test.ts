@@ -17,6 +17,7 @@ import { describeWhen } from './testing/describe-when.js';
 import { call, signUp } from './testing/http-account.js';
 import { createPostgresDatabase } from './testing/postgres-database.js';
 import { buildServer, serverMain, spawnServer, type SpawnedServer } from './testing/spawn-server.js';
+import { newFileCompletion } from './testing/test-app.js';
 import { hoardS3Env, testS3Settings } from './testing/test-s3.js';
 
 const MiB = 1024 * 1024;
@@ -27,7 +28,6 @@ const redisUrl = process.env.REDIS_URL;
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const md5B64 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64');
 const id = () => randomBytes(16).toString('base64url');
-const key32 = () => randomBytes(32).toString('base64url');
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -154,17 +154,7 @@ describeWhen(
       await send(b.url, 2);
       const done = await call(b.url, 'POST', `/uploads/${upload.id}/complete`, {
         token,
-        json: {
-          kind: 'new-file',
-          node: {
-            id: id(),
-            parentId: rootNodeId,
-            wrappedKey: 'AAAA',
-            encryptedAttrs: 'AAAA',
-            nameHash: key32(),
-          },
-          version: { id: id(), wrappedKey: 'AAAA', encryptedAttrs: 'AAAA' },
-        },
+        json: newFileCompletion(rootNodeId),
       });
       expect(done.status, JSON.stringify(done.body)).toBe(201);
       const versionId = done.body.node.currentVersion.id as string;

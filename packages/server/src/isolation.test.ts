@@ -5,10 +5,11 @@ import { routes, type Node, type RouteSpec } from '@hoard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomId } from './secrets.js';
 import {
-  randomVersionId,
   createTestApp,
   fake32,
   fakeKey,
+  newFileCompletion,
+  randomVersionId,
   signUp,
   type TestAccount,
   type TestApp,
@@ -370,17 +371,7 @@ for (const dialect of testDialects(process.env)) {
         method: 'POST',
         url: `/uploads/${uploadId}/complete`,
         headers: bob.headers,
-        payload: {
-          kind: 'new-file',
-          node: {
-            id: randomId(),
-            parentId: ids.folder,
-            wrappedKey: fakeKey(),
-            encryptedAttrs: fakeKey(),
-            nameHash: fake32(),
-          },
-          version: { id: randomId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
-        },
+        payload: newFileCompletion(ids.folder!),
       });
       expect(complete.json().error.code, complete.body).toBe('NOT_FOUND');
       const newVersion = await t.app.inject({

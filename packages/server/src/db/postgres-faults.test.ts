@@ -16,7 +16,7 @@ import { FsBlobStore } from '../storage/fs-blob-store.js';
 import { describeWhen } from '../testing/describe-when.js';
 import { createPostgresDatabase, type PostgresTestDatabase } from '../testing/postgres-database.js';
 import { Relay } from '../testing/tcp-relay.js';
-import { signUp, type TestAccount } from '../testing/test-app.js';
+import { newFileCompletion, signUp, type TestAccount } from '../testing/test-app.js';
 import { openDatabase } from './database.js';
 import type { Db } from './schema.js';
 
@@ -94,17 +94,7 @@ describeWhen('the server when PostgreSQL goes away mid-request', { DATABASE_URL:
         method: 'POST',
         url: `/uploads/${upload.id}/complete`,
         headers: auth,
-        payload: {
-          kind: 'new-file',
-          node: {
-            id: nodeId,
-            parentId: account.rootNodeId,
-            wrappedKey: 'AAAA',
-            encryptedAttrs: 'AAAA',
-            nameHash: randomBytes(32).toString('base64url'),
-          },
-          version: { id: randomBytes(16).toString('base64url'), wrappedKey: 'AAAA', encryptedAttrs: 'AAAA' },
-        },
+        payload: newFileCompletion(account.rootNodeId, nodeId),
       });
 
     await relay.cut();

@@ -15,6 +15,7 @@ import { describeWhen } from '../testing/describe-when.js';
 import { call, logIn, signUp } from '../testing/http-account.js';
 import { createPostgresDatabase } from '../testing/postgres-database.js';
 import { buildServer, serverMain, spawnServer } from '../testing/spawn-server.js';
+import { newFileCompletion } from '../testing/test-app.js';
 import { hoardS3Env, testS3Settings } from '../testing/test-s3.js';
 import { READ_ONLY_MARKER } from './read-only.js';
 
@@ -77,17 +78,7 @@ describeWhen('hoard-server migrate', { DATABASE_URL: adminUrl, S3_ENDPOINT: s3 }
         }
         const done = await call(box.url, 'POST', `/uploads/${upload.id}/complete`, {
           token,
-          json: {
-            kind: 'new-file',
-            node: {
-              id: id(),
-              parentId: rootNodeId,
-              wrappedKey: 'AAAA',
-              encryptedAttrs: 'AAAA',
-              nameHash: randomBytes(32).toString('base64url'),
-            },
-            version: { id: id(), wrappedKey: 'AAAA', encryptedAttrs: 'AAAA' },
-          },
+          json: newFileCompletion(rootNodeId),
         });
         expect(done.status).toBe(201);
         versionIds.push(done.body.node.currentVersion.id as string);

@@ -76,6 +76,18 @@ export const randomVersionId = (): VersionId => VersionId.parse(randomId());
 export const fake32 = (): string =>
   Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
 
+/**
+ * The completion of an upload into a new file in `parentId`, with stand-ins for what a client
+ * encrypts (the server stores them without reading them). `nodeId` when the test looks for it.
+ */
+export function newFileCompletion(parentId: string, nodeId: string = randomId()) {
+  return {
+    kind: 'new-file' as const,
+    node: { id: nodeId, parentId, wrappedKey: fakeKey(), encryptedAttrs: fakeKey(), nameHash: fake32() },
+    version: { id: randomId(), wrappedKey: fakeKey(), encryptedAttrs: fakeKey() },
+  };
+}
+
 export interface TestAccount extends AuthResponse {
   email: string;
   password: string;

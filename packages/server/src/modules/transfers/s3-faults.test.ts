@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { S3BlobStore } from '../../storage/s3-blob-store.js';
 import { describeWhen } from '../../testing/describe-when.js';
 import { Relay } from '../../testing/tcp-relay.js';
+import { newFileCompletion } from '../../testing/test-app.js';
 import { testS3Settings } from '../../testing/test-s3.js';
 import { quotaOf, randomId, startTestServer, type TestAccount, type TestServer } from './test-kit.js';
 
@@ -54,17 +55,7 @@ describeWhen('transfers when the S3 store goes away mid-request', { S3_ENDPOINT:
         method: 'POST',
         url: `/uploads/${upload.id}/complete`,
         headers: account.auth,
-        payload: {
-          kind: 'new-file',
-          node: {
-            id: nodeId,
-            parentId: account.rootNodeId,
-            wrappedKey: 'AAAA',
-            encryptedAttrs: 'AAAA',
-            nameHash: randomBytes(32).toString('base64url'),
-          },
-          version: { id: randomId(), wrappedKey: 'AAAA', encryptedAttrs: 'AAAA' },
-        },
+        payload: newFileCompletion(account.rootNodeId, nodeId),
       });
     const nodeId = randomId();
 

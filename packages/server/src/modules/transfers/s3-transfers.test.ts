@@ -10,7 +10,8 @@ import { parseConfig } from '../../config.js';
 import { S3BlobStore } from '../../storage/s3-blob-store.js';
 import { describeWhen } from '../../testing/describe-when.js';
 import { testS3Settings } from '../../testing/test-s3.js';
-import { dialects, randomId, startTestServer, type TestAccount, type TestServer } from './test-kit.js';
+import { newFileCompletion } from '../../testing/test-app.js';
+import { dialects, startTestServer, type TestAccount, type TestServer } from './test-kit.js';
 
 const settings = testS3Settings(process.env);
 const MiB = 1024 * 1024;
@@ -72,17 +73,7 @@ describeS3('transfers on S3', (s3) => {
         method: 'POST',
         url: `/uploads/${uploadId}/complete`,
         headers: account.auth,
-        payload: {
-          kind: 'new-file',
-          node: {
-            id: randomId(),
-            parentId: account.rootNodeId,
-            wrappedKey: 'AAAA',
-            encryptedAttrs: 'AAAA',
-            nameHash: randomBytes(32).toString('base64url'),
-          },
-          version: { id: randomId(), wrappedKey: 'AAAA', encryptedAttrs: 'AAAA' },
-        },
+        payload: newFileCompletion(account.rootNodeId),
       });
     }
 
@@ -260,17 +251,7 @@ describeS3('transfers on S3', (s3) => {
           method: 'POST',
           url: `/uploads/${upload.id}/complete`,
           headers: account.auth,
-          payload: {
-            kind: 'new-file',
-            node: {
-              id: randomId(),
-              parentId: account.rootNodeId,
-              wrappedKey: 'AAAA',
-              encryptedAttrs: 'AAAA',
-              nameHash: randomBytes(32).toString('base64url'),
-            },
-            version: { id: randomId(), wrappedKey: 'AAAA', encryptedAttrs: 'AAAA' },
-          },
+          payload: newFileCompletion(account.rootNodeId),
         });
         expect(done.statusCode, done.body).toBe(201);
         const node = done.json<{ node: { id: string; currentVersion: { id: string } } }>().node;

@@ -6,6 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Upload } from '@hoard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newFileCompletion } from '../../testing/test-app.js';
 import { collectBlobGarbage } from './blob-garbage.js';
 import {
   quotaOf,
@@ -690,17 +691,7 @@ describe.each(dialects)('transfers on %s', (dialect) => {
           ...('octet' in r ? { payload: randomBytes(10) } : {}),
           ...('complete' in r
             ? {
-                payload: {
-                  kind: 'new-file',
-                  node: {
-                    id: randomId(),
-                    parentId: stranger.rootNodeId,
-                    wrappedKey: 'AAAA',
-                    encryptedAttrs: 'AAAA',
-                    nameHash: randomBytes(32).toString('base64url'),
-                  },
-                  version: { id: randomId(), wrappedKey: 'AAAA', encryptedAttrs: 'AAAA' },
-                },
+                payload: newFileCompletion(stranger.rootNodeId),
               }
             : {}),
         });

@@ -7,6 +7,8 @@ import { ApiError, ClientError, openVersion, PublicLinkSession, type RemoteEntry
 import { randomId } from '@hoard/crypto';
 import { useEffect, useState, type FormEvent } from 'react';
 import { registerStream, releaseStream, startDownload } from '../service-worker-client';
+import type { LinkPasswordCommand, LinkPasswordReply } from '../shared/messages';
+import { askWorkerOnce } from '../worker-once';
 import { ErrorMessage } from './dialog';
 import { zipEntriesOf } from './file-manager';
 import { describeError, formatBytes, formatDate } from './format';
@@ -41,6 +43,20 @@ export function linkFailure(error: unknown): string {
   return describeError(error);
 }
 
+/** The Argon2id of a link password, computed in a worker: the page keeps painting meanwhile. */
+async function linkPasswordHashInWorker(password: string, linkId: string): Promise<Uint8Array> {
+  const reply = await askWorkerOnce<LinkPasswordReply>(
+    new Worker(new URL('../workers/link-password-worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'hoard-link-password',
+    }),
+    'link-password',
+    { password, linkId } satisfies LinkPasswordCommand,
+  );
+  if (!reply.ok) throw new Error(reply.message);
+  return reply.hash;
+}
+
 export function LinkPage() {
   const [state, setState] = useState<State>({ kind: 'opening' });
   const [password, setPassword] = useState('');
@@ -49,7 +65,9 @@ export function LinkPage() {
     try {
       const link = await PublicLinkSession.open(
         location.href,
-        withPassword === undefined ? {} : { password: () => Promise.resolve(withPassword) },
+        withPassword === undefined
+          ? {}
+          : { password: () => Promise.resolve(withPassword), passwordHash: linkPasswordHashInWorker },
       );
       setState({ kind: 'open', link });
     } catch (error) {

@@ -37,7 +37,14 @@ import { Downloader, type DownloadOptions } from './downloader.js';
 import type { HttpClient } from './http-client.js';
 import { schemas } from './protocol-adapter.js';
 import { joinRemotePath, splitRemotePath, validateName } from './remote-path.js';
-import { openChildNode, openVersion, openedEntry, type RemoteEntry, type VersionEntry } from './tree.js';
+import {
+  ensureFolderIn,
+  openChildNode,
+  openVersion,
+  openedEntry,
+  type RemoteEntry,
+  type VersionEntry,
+} from './tree.js';
 import { Uploader, type UploadOptions, type UploadResult, type UploadSource } from './uploader.js';
 
 /** An account's public keys, their signature checked. */
@@ -320,6 +327,11 @@ export class SharedFolder {
       },
     });
     return this.open(node, parent);
+  }
+
+  /** The folder `name` in `parent`, created if missing (write access). */
+  ensureFolder(parent: RemoteEntry, name: string): Promise<RemoteEntry> {
+    return ensureFolderIn(this, parent, name);
   }
 
   /** Uploads a file into `parent` (write access; the owner's quota pays). */

@@ -15,7 +15,12 @@ async function createLink(page: Page, name: string, options: { password?: string
   const dialog = page.getByRole('dialog', { name: `Share ${name}` });
   if (options.password) await dialog.getByLabel('Password (optional)').fill(options.password);
   if (options.limit) await dialog.getByLabel('Download limit').fill(String(options.limit));
+  // A password's Argon2id runs in a worker of its own (the page stays responsive).
+  const derivation = options.password
+    ? page.waitForEvent('worker', (w) => w.url().includes('link-password-worker'))
+    : undefined;
   await dialog.getByRole('button', { name: 'Create link' }).click();
+  await derivation;
   const field = dialog.getByLabel('Link', { exact: true });
   await field.waitFor();
   expect(await field.getAttribute('readonly')).not.toBeNull();

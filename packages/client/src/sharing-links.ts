@@ -91,6 +91,8 @@ export interface LinkOptions {
   maxDownloads?: number;
   /** Test seam: a cheaper Argon2id (never in production). */
   passwordKdf?: LinkPasswordKdfOptions;
+  /** As {@link OpenLinkOptions.passwordHash}: the Argon2id of the password computed elsewhere. */
+  passwordHash?: (password: string, linkId: string) => Promise<Uint8Array>;
 }
 
 /** One of the owner's links, with its URL when the key could be recovered. */
@@ -119,7 +121,9 @@ export class LinkManager {
     const passwordHash =
       options.password === undefined
         ? undefined
-        : await linkPasswordHash(options.password, linkId, options.passwordKdf);
+        : options.passwordHash
+          ? await options.passwordHash(options.password, linkId)
+          : await linkPasswordHash(options.password, linkId, options.passwordKdf);
     const wrappingKey = await linkWrappingKey(linkKey, passwordHash);
     const body = {
       id: linkId,

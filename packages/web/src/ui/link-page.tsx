@@ -7,8 +7,7 @@ import { ApiError, ClientError, openVersion, PublicLinkSession, type RemoteEntry
 import { randomId } from '@hoard/crypto';
 import { useEffect, useState, type FormEvent } from 'react';
 import { registerStream, releaseStream, startDownload } from '../service-worker-client';
-import type { LinkPasswordCommand, LinkPasswordReply } from '../shared/messages';
-import { askWorkerOnce } from '../worker-once';
+import { linkPasswordHashInWorker } from '../link-password';
 import { ErrorMessage } from './dialog';
 import { zipEntriesOf } from './file-manager';
 import { describeError, formatBytes, formatDate } from './format';
@@ -41,20 +40,6 @@ export function linkFailure(error: unknown): string {
   if (error instanceof ClientError)
     return error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.';
   return describeError(error);
-}
-
-/** The Argon2id of a link password, computed in a worker: the page keeps painting meanwhile. */
-async function linkPasswordHashInWorker(password: string, linkId: string): Promise<Uint8Array> {
-  const reply = await askWorkerOnce<LinkPasswordReply>(
-    new Worker(new URL('../workers/link-password-worker.ts', import.meta.url), {
-      type: 'module',
-      name: 'hoard-link-password',
-    }),
-    'link-password',
-    { password, linkId } satisfies LinkPasswordCommand,
-  );
-  if (!reply.ok) throw new Error(reply.message);
-  return reply.hash;
 }
 
 export function LinkPage() {

@@ -1,12 +1,16 @@
 // Sharing between accounts in two browser contexts: ada shares a folder with bob read-only (bob's
 // safety number shown and pinned); bob accepts, downloads the same bytes (20 MiB, decrypted to disk
-// by his service worker) and has no way to write; ada removes bob and bob's view says the share is
-// gone; shared again with "Can edit", bob uploads a file that ada then finds in her folder.
+// by his service worker), previews an image in place, downloads the whole folder as one ZIP and has
+// no way to write; ada removes bob and bob's view says the share is gone; shared again with "Can
+// edit", bob uploads through the same upload queue as his own files (by the input, by a drop, and a
+// big one paused and resumed) and ada finds the same bytes in her folder.
 import { readFileSync } from 'node:fs';
+import type { JSHandle } from 'playwright-core';
 import type { Page, Request } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { downloadRow, signUp, testBytes, type Harness } from './harness.js';
+import { downloadRow, signUp, testBytes, throttleUploads, type Harness } from './harness.js';
 import { expectReadable } from './look.scenarios.js';
+import { sha256, zipListing } from './organise.scenarios.js';
 
 async function shareWith(page: Page, folder: string, email: string, canEdit: boolean) {
   await page.getByRole('row', { name: folder, exact: true }).click();
@@ -20,6 +24,35 @@ async function shareWith(page: Page, folder: string, email: string, canEdit: boo
   const member = dialog.getByRole('listitem', { name: email });
   expect(await member.textContent()).toContain(canEdit ? 'can edit' : 'read-only');
   return { dialog, member };
+}
+
+/** A PNG of `width` x `height` made by chromium itself. */
+async function makePng(page: Page, width: number, height: number): Promise<Buffer> {
+  const bytes = await page.evaluate(
+    async ([w, h]) => {
+      const canvas = new OffscreenCanvas(w!, h!);
+      const g = canvas.getContext('2d')!;
+      g.fillStyle = '#36c';
+      g.fillRect(0, 0, w!, h!);
+      const blob = await canvas.convertToBlob({ type: 'image/png' });
+      return Array.from(new Uint8Array(await blob.arrayBuffer()));
+    },
+    [width, height],
+  );
+  return Buffer.from(bytes);
+}
+
+/** A DataTransfer made in the page holding one file (what a drop from the desktop carries). */
+function fileTransfer(page: Page, name: string, bytes: Uint8Array): Promise<JSHandle<DataTransfer>> {
+  return page.evaluateHandle(
+    ([fileName, b64]) => {
+      const transfer = new DataTransfer();
+      const data = Uint8Array.from(atob(b64!), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([data], fileName!, { type: 'application/octet-stream' }));
+      return transfer;
+    },
+    [name, Buffer.from(bytes).toString('base64')],
+  );
 }
 
 async function acceptAndOpen(page: Page, url: string, from: string, folder: string) {
@@ -47,10 +80,13 @@ export function sharesScenarios(harness: () => Harness) {
     await ada.getByRole('button', { name: 'Project', exact: true }).click();
     // Big enough that holding it in the page would show: it streams through the service worker.
     const bytes = Buffer.from(testBytes(20 * 1024 * 1024 + 17, 31));
-    await ada
-      .getByLabel('Upload files')
-      .setInputFiles({ name: 'report.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    const png = await makePng(ada, 80, 60);
+    await ada.getByLabel('Upload files').setInputFiles([
+      { name: 'report.bin', mimeType: 'application/octet-stream', buffer: bytes },
+      { name: 'blue.png', mimeType: 'image/png', buffer: png },
+    ]);
     await row(ada, 'report.bin').waitFor({ timeout: 120_000 });
+    await row(ada, 'blue.png').waitFor({ timeout: 120_000 });
     await ada.goto(`${h.url}/files`);
 
     // Read-only.
@@ -73,6 +109,21 @@ export function sharesScenarios(harness: () => Harness) {
     expect(download.suggestedFilename()).toBe('report.bin');
     expect(contentRequests.length).toBeGreaterThan(0);
     expect(contentRequests.every((r) => r.serviceWorker() !== null)).toBe(true);
+    // The image previews in place, decrypted by bob's service worker from the share's routes.
+    await row(bob, 'blue.png').dblclick();
+    const image = bob.getByRole('dialog', { name: 'blue.png' }).getByRole('img', { name: 'blue.png' });
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(80);
+    expect(await image.getAttribute('src')).toMatch(/^\/sw\/file\//);
+    await bob.keyboard.press('Escape');
+    // Everything in the folder, as one ZIP named after it.
+    await row(bob, 'blue.png').click();
+    await row(bob, 'report.bin').click({ modifiers: ['Control'] });
+    const zipping = bob.waitForEvent('download', { timeout: 120_000 });
+    await bob.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Download' }).click();
+    const zip = await zipping;
+    expect(await zip.failure()).toBeNull();
+    expect(zip.suggestedFilename()).toBe('Project.zip');
+    expect(zipListing(await zip.path())).toEqual({ 'blue.png': sha256(png), 'report.bin': sha256(bytes) });
     expect(await bob.getByLabel('Upload files').count()).toBe(0);
     expect(await bob.getByRole('button', { name: 'New folder' }).count()).toBe(0);
     await row(bob, 'report.bin').press('Delete');
@@ -104,11 +155,33 @@ export function sharesScenarios(harness: () => Harness) {
     await dialog.getByRole('button', { name: 'Close' }).click();
     await shareWith(ada, 'Project', bobEmail, true);
     await acceptAndOpen(bob, h.url, adaEmail, 'Project');
+    // bob's uploads run in his upload worker with per-file progress, as his own files do.
     const fromBob = Buffer.from(testBytes(300_000, 32));
     await bob
       .getByLabel('Upload files')
       .setInputFiles({ name: 'from-bob.bin', mimeType: 'application/octet-stream', buffer: fromBob });
     await row(bob, 'from-bob.bin').waitFor({ timeout: 60_000 });
+    await expect
+      .poll(() => bob.getByRole('listitem', { name: 'Upload of from-bob.bin' }).textContent())
+      .toContain('Done');
+    const dropped = Buffer.from(testBytes(200_000, 33));
+    const transfer = await fileTransfer(bob, 'dropped-by-bob.bin', dropped);
+    await bob.dispatchEvent('.shared-folder', 'dragover', { dataTransfer: transfer });
+    await bob.dispatchEvent('.shared-folder', 'drop', { dataTransfer: transfer });
+    await row(bob, 'dropped-by-bob.bin').waitFor({ timeout: 60_000 });
+    // A big one, slowed so that Pause lands while it runs, then resumed to the end.
+    const big = Buffer.alloc(40 * 1024 * 1024);
+    for (let i = 0; i < 40; i++) big.set(testBytes(1024 * 1024, 100 + i), i * 1024 * 1024);
+    await throttleUploads(bob, 16 * 1024 * 1024);
+    await bob
+      .getByLabel('Upload files')
+      .setInputFiles({ name: 'big-from-bob.bin', mimeType: 'application/octet-stream', buffer: big });
+    const job = bob.getByRole('listitem', { name: 'Upload of big-from-bob.bin' });
+    await job.getByRole('button', { name: 'Pause big-from-bob.bin' }).click();
+    await expect.poll(() => job.textContent()).toContain('Paused');
+    await job.getByRole('button', { name: 'Resume big-from-bob.bin' }).click();
+    await expect.poll(() => job.textContent(), { timeout: 120_000 }).toContain('Done');
+    await row(bob, 'big-from-bob.bin').waitFor({ timeout: 60_000 });
     const tools = bob.getByRole('toolbar', { name: 'Files' });
     await tools.getByRole('button', { name: 'New folder' }).click();
     await bob.getByLabel('Folder name').fill('notes');
@@ -123,6 +196,8 @@ export function sharesScenarios(harness: () => Harness) {
     await ada.goto(`${h.url}/files/Project`);
     await row(ada, 'from-bob.bin').waitFor();
     expect((await downloadRow(ada, 'from-bob.bin')).equals(fromBob)).toBe(true);
+    expect((await downloadRow(ada, 'dropped-by-bob.bin')).equals(dropped)).toBe(true);
+    expect(sha256(await downloadRow(ada, 'big-from-bob.bin'))).toBe(sha256(big));
 
     // Both screens fit a phone, with readable contrast.
     await bob.setViewportSize({ width: 390, height: 844 });

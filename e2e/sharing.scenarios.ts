@@ -15,7 +15,12 @@ async function createLink(page: Page, name: string, options: { password?: string
   const dialog = page.getByRole('dialog', { name: `Share ${name}` });
   if (options.password) await dialog.getByLabel('Password (optional)').fill(options.password);
   if (options.limit) await dialog.getByLabel('Download limit').fill(String(options.limit));
+  // A password's Argon2id runs in a worker of its own (the page stays responsive).
+  const derivation = options.password
+    ? page.waitForEvent('worker', (w) => w.url().includes('link-password-worker'))
+    : undefined;
   await dialog.getByRole('button', { name: 'Create link' }).click();
+  await derivation;
   const field = dialog.getByLabel('Link', { exact: true });
   await field.waitFor();
   expect(await field.getAttribute('readonly')).not.toBeNull();
@@ -84,8 +89,21 @@ export function sharingScenarios(harness: () => Harness) {
       .poll(() => visitor.getByRole('alert').textContent(), { timeout: 30_000 })
       .toContain('Wrong password');
     await visitor.getByLabel('Password').fill('open sesame');
+    // The Argon2id runs in a worker of its own; while it computes, the page thread still paints
+    // (a requestAnimationFrame callback runs and sees the page still opening the link).
+    const derivation = visitor.waitForEvent('worker', (w) => w.url().includes('link-password-worker'));
     await visitor.getByRole('button', { name: 'Open' }).click();
+    const worker = await derivation;
+    const ended = new Promise<void>((resolve) => worker.on('close', () => resolve()));
+    const painted = await visitor.evaluate(
+      () =>
+        new Promise<string | null | undefined>((resolve) =>
+          requestAnimationFrame(() => resolve(document.querySelector('[role="status"]')?.textContent)),
+        ),
+    );
+    expect(painted).toBe('Opening the link…');
     await visitor.getByRole('heading', { name: 'plan.txt' }).waitFor({ timeout: 30_000 });
+    await ended; // the worker is ended once it has answered
     const got = await downloadFrom(visitor, visitor.getByRole('button', { name: 'Download' }));
     expect(got.bytes.equals(bytes)).toBe(true);
 

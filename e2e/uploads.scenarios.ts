@@ -1,5 +1,7 @@
 // A big upload survives a reload: picked again after the reload, the file continues from the
-// parts already on the server, and the result is byte for byte the file.
+// parts already on the server, and the result is byte for byte the file. A file dropped from the
+// desktop comes with a handle (File System Access) that the page keeps in IndexedDB: after a reload
+// it resumes from that handle, with no picking again.
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,4 +72,66 @@ export function uploadScenarios(harness: () => Harness) {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 600_000);
+
+  it('resumes a dropped file from its stored handle after a reload, without picking it again', async () => {
+    const h = harness();
+    const dir = mkdtempSync(join(tmpdir(), 'hoard-handle-'));
+    const path = join(dir, 'dropped.bin');
+    try {
+      const mib = 1024 * 1024;
+      const file = Buffer.alloc(64 * mib);
+      for (let i = 0; i < 64; i++) file.set(testBytes(mib, 200 + i), i * mib);
+      writeFileSync(path, file);
+
+      const context = await h.context();
+      const page = await context.newPage();
+      await signUp(page, h.url);
+      await throttleUploads(page, 8 * mib);
+      // A real drop of a file from disk (DevTools' drag input, as the OS would deliver it): chromium
+      // gives the page a FileSystemFileHandle for it.
+      const cdp = await context.newCDPSession(page);
+      const data = { items: [], files: [path], dragOperationsMask: 1 };
+      const box = (await page.getByRole('grid').boundingBox())!;
+      const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      for (const type of ['dragEnter', 'dragOver', 'drop'] as const) {
+        await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+      }
+      // Some parts landed, not all: then the page goes away.
+      const fraction = await page.waitForFunction(
+        () => {
+          const bar = document.querySelector<HTMLProgressElement>(
+            'progress[aria-label="Progress of dropped.bin"]',
+          );
+          return bar !== null && bar.value > 0 ? bar.value / bar.max : false;
+        },
+        undefined,
+        { timeout: 120_000, polling: 50 },
+      );
+      expect(await fraction.jsonValue()).toBeLessThan(1);
+      await page.reload();
+
+      // The unfinished upload kept its handle: Resume, and nothing to pick.
+      const unfinished = page.getByRole('listitem', { name: 'Unfinished upload of dropped.bin' });
+      await unfinished.waitFor();
+      expect(await page.getByText('Pick these files again').count()).toBe(0);
+      await unfinished.getByRole('button', { name: 'Resume dropped.bin' }).click();
+      const status = page.getByRole('listitem', { name: 'Upload of dropped.bin' });
+      await expect
+        .poll(() => status.textContent(), { timeout: 60_000 })
+        .toMatch(/resumed \((\d+) of (\d+) parts/);
+      const [, landed] = /resumed \((\d+) of/.exec((await status.textContent())!)!;
+      expect(Number(landed)).toBeGreaterThan(0);
+      await expect.poll(() => status.textContent(), { timeout: 120_000 }).toContain('Done');
+      await expect.poll(() => page.getByText('Unfinished uploads').count()).toBe(0);
+
+      await page.getByRole('row', { name: 'dropped.bin', exact: true }).click();
+      const downloading = page.waitForEvent('download', { timeout: 120_000 });
+      await page.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Download' }).click();
+      const download = await downloading;
+      expect(await download.failure()).toBeNull();
+      expect(await sha256File(await download.path())).toBe(createHash('sha256').update(file).digest('hex'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 }

@@ -99,6 +99,8 @@ export interface LinkOptions {
   maxDownloads?: number;
   /** Test seam: a cheaper Argon2id (never in production). */
   passwordKdf?: LinkPasswordKdfOptions;
+  /** As {@link OpenLinkOptions.passwordHash}: the Argon2id of the password computed elsewhere. */
+  passwordHash?: (password: string, linkId: string) => Promise<Uint8Array>;
 }
 
 /** One of the owner's links, with its URL when the key could be recovered. */
@@ -127,7 +129,9 @@ export class LinkManager {
     const passwordHash =
       options.password === undefined
         ? undefined
-        : await linkPasswordHash(options.password, linkId, options.passwordKdf);
+        : options.passwordHash
+          ? await options.passwordHash(options.password, linkId)
+          : await linkPasswordHash(options.password, linkId, options.passwordKdf);
     const wrappingKey = await linkWrappingKey(linkKey, passwordHash);
     const body = {
       id: linkId,
@@ -200,6 +204,11 @@ export interface OpenLinkOptions {
   password?: () => Promise<string>;
   /** Test seam: a cheaper Argon2id, matching the one the link was made with. */
   passwordKdf?: LinkPasswordKdfOptions;
+  /**
+   * Computes `linkPasswordHash(password, linkId)` (the Argon2id, about a second of work) somewhere
+   * else, e.g. in a Web Worker so that a page stays responsive; by default it runs here.
+   */
+  passwordHash?: (password: string, linkId: string) => Promise<Uint8Array>;
 }
 
 /**
@@ -242,10 +251,10 @@ export class PublicLinkSession {
     if (info.passwordRequired) {
       if (!options.password) throw new ClientError('LINK_PASSWORD_REQUIRED', 'this link needs its password');
       const password = await options.password();
-      wrappingKey = await linkWrappingKey(
-        linkKey,
-        await linkPasswordHash(password, linkId, options.passwordKdf),
-      );
+      const passwordHash = options.passwordHash
+        ? await options.passwordHash(password, linkId)
+        : await linkPasswordHash(password, linkId, options.passwordKdf);
+      wrappingKey = await linkWrappingKey(linkKey, passwordHash);
       headers[LINK_PROOF_HEADER] = toB64u(await linkPasswordProof(wrappingKey));
     }
     const { node, wrappedKey } = await http.json('GET', `/links/${linkId}/node`, LinkNodeResponse, {

@@ -35,6 +35,7 @@ import type { HttpClient } from './http-client.js';
 import { schemas } from './protocol-adapter.js';
 import { joinRemotePath, splitRemotePath, validateName } from './remote-path.js';
 import {
+  ensureFolderIn,
   moveBody,
   newFolderBody,
   openChildNode,
@@ -310,6 +311,11 @@ export class SharedFolder {
       json: await newFolderBody(parent, name, this.#crypto),
     });
     return this.open(node, parent);
+  }
+
+  /** The folder `name` in `parent`, created if missing (write access). */
+  ensureFolder(parent: RemoteEntry, name: string): Promise<RemoteEntry> {
+    return ensureFolderIn(this, parent, name);
   }
 
   /** Uploads a file into `parent` (write access; the owner's quota pays). */

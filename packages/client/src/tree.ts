@@ -386,20 +386,8 @@ export class Tree {
   }
 
   /** The folder `name` in `parent`, created if missing (tolerates a concurrent creation). */
-  async ensureFolder(parent: RemoteEntry, name: string): Promise<RemoteEntry> {
-    const existing = await this.findChild(parent, name);
-    if (existing) {
-      if (existing.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${existing.path}`);
-      return existing;
-    }
-    try {
-      return await this.createFolder(parent, name);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === 'NAME_TAKEN')) throw error;
-      const raced = await this.findChild(parent, name);
-      if (raced?.type !== 'folder') throw error;
-      return raced;
-    }
+  ensureFolder(parent: RemoteEntry, name: string): Promise<RemoteEntry> {
+    return ensureFolderIn(this, parent, name);
   }
 
   /**
@@ -527,5 +515,32 @@ export class Tree {
     const version = file.node.currentVersion;
     if (!version) throw new ClientError('NOT_FOUND', `the file has no content yet: ${file.path}`);
     return openVersion(file.key, version, this.#crypto);
+  }
+}
+
+/**
+ * The folder `name` in `parent` of `tree` (an account's tree or a shared folder), created if missing;
+ * a concurrent creation of the same name (another device, another member) is found, not an error.
+ */
+export async function ensureFolderIn(
+  tree: {
+    findChild(parent: RemoteEntry, name: string): Promise<RemoteEntry | undefined>;
+    createFolder(parent: RemoteEntry, name: string): Promise<RemoteEntry>;
+  },
+  parent: RemoteEntry,
+  name: string,
+): Promise<RemoteEntry> {
+  const existing = await tree.findChild(parent, name);
+  if (existing) {
+    if (existing.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${existing.path}`);
+    return existing;
+  }
+  try {
+    return await tree.createFolder(parent, name);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === 'NAME_TAKEN')) throw error;
+    const raced = await tree.findChild(parent, name);
+    if (raced?.type !== 'folder') throw error;
+    return raced;
   }
 }

@@ -5,7 +5,8 @@ import { ApiError, HoardClient, type Account, type HoardSession, type SavedSessi
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { forgetSession, loadSession, storeSession } from './session-store';
 import { serviceWorker } from './service-worker-client';
-import { UploadManager } from './upload-manager';
+import type { PendingUpload } from './shared/idb-resume-store';
+import { UploadManager, type LocateFolder } from './upload-manager';
 import { AuthPage, RecoveryWordsPage, type AuthMode } from './ui/auth-pages';
 import { BinPage } from './ui/bin-page';
 import { FileManager } from './ui/file-manager';
@@ -14,7 +15,7 @@ import { describeError, formatBytes } from './ui/format';
 import { PlansPage } from './ui/plans-page';
 import { RenewalBanner } from './ui/renewal-banner';
 import { SettingsPage } from './ui/settings-page';
-import { SharedWithMePage } from './ui/shared-with-me';
+import { openSharedFolder, SharedWithMePage } from './ui/shared-with-me';
 import { Transfers } from './ui/transfers';
 
 type State =
@@ -32,6 +33,15 @@ export function navigate(path: string): void {
   if (path === location.pathname) return;
   history.pushState(null, '', path);
   window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+/** The folder of an upload a reload interrupted, found again by its path in its tree. */
+async function locateFolder(session: HoardSession, pending: PendingUpload): ReturnType<LocateFolder> {
+  if (pending.shareId === undefined) return { parent: await session.tree.getFolder(pending.folderPath) };
+  const { folder, destination } = await openSharedFolder(session, pending.shareId);
+  const parent = await folder.get(pending.folderPath);
+  if (parent.type !== 'folder') throw new Error(`${pending.folderPath} is no longer a folder.`);
+  return { parent, shared: destination };
 }
 
 export function App() {
@@ -116,7 +126,8 @@ export function App() {
   const { session, saved } = state;
   let page;
   if (pathname === '/bin') page = <BinPage session={session} />;
-  else if (pathname === '/shared') page = <SharedWithMePage session={session} saved={saved} />;
+  else if (pathname === '/shared')
+    page = <SharedWithMePage session={session} saved={saved} uploads={uploads} />;
   else if (pathname === '/billing') page = <PlansPage session={session} />;
   else if (pathname === '/settings')
     page = (
@@ -143,7 +154,7 @@ export function App() {
       <Header session={session} uploads={uploads} pathname={pathname} onLogout={() => void logout(session)} />
       <RenewalBanner session={session} pathname={pathname} navigate={navigate} />
       <main className="content">{page}</main>
-      <Transfers uploads={uploads} />
+      <Transfers uploads={uploads} locate={(pending) => locateFolder(session, pending)} />
     </div>
   );
 }

@@ -1,12 +1,14 @@
 // The page's view of uploads: a queue of jobs run by the upload worker (a few files at a time),
 // with per-file and total progress, speed and ETA, pause, resume and cancel. It also remembers
-// (in IndexedDB) which uploads are unfinished, so that after a reload the page can say which
-// files to pick again; picking the same file into the same folder resumes from the parts already
-// on the server.
+// (in IndexedDB) which uploads are unfinished: after a reload, a file that came with a handle
+// (dropped or picked in Chromium) resumes from that handle, and any other file is picked again
+// into the same folder; either way the upload continues from the parts already on the server.
+// Uploads into folders shared with this account go the same way, through the share's routes.
 import type { RemoteEntry, SavedSession } from '@hoard/client';
 import { idbAll, idbDelete, idbSet } from './shared/idb';
 import { IdbResumeStore, resumeKeyOf, type PendingUpload } from './shared/idb-resume-store';
-import type { UploadCommand, UploadEvent } from './shared/messages';
+import type { UploadCommand, UploadEvent, UploadShare } from './shared/messages';
+import { fileOfHandle } from './ui/dropped-files';
 import { makeThumbnail } from './ui/thumbnails';
 
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'error' | 'cancelled';
@@ -28,10 +30,32 @@ export interface UploadJob {
   speedBps: number;
 }
 
+/** A folder shared with this account as an upload's destination; `name` is its folder's name. */
+export interface SharedDestination {
+  share: UploadShare;
+  name: string;
+}
+
+/** A file to upload: into `parent` (of `shared`, else of the account's own tree). */
+export interface NewUpload {
+  file: File;
+  parent: RemoteEntry;
+  name?: string;
+  shared?: SharedDestination;
+  handle?: FileSystemFileHandle;
+}
+
+/** Finds the folder of an unfinished upload again after a reload (by its path, in its tree). */
+export type LocateFolder = (
+  pending: PendingUpload,
+) => Promise<{ parent: RemoteEntry; shared?: SharedDestination }>;
+
 interface Internal {
   job: UploadJob;
   file: File;
   parent: RemoteEntry;
+  shared?: SharedDestination;
+  handle?: FileSystemFileHandle;
   resumeKey: string;
   samples: { at: number; bytes: number }[];
   /** Made once, before the first start (see thumbnails.ts). */
@@ -72,9 +96,9 @@ export class UploadManager {
   jobs = (): UploadJob[] => this.#snapshot;
   pending = (): PendingUpload[] => this.#pending;
 
-  /** Queues files into `parent` (its path `folderPath`). */
-  add(files: { file: File; parent: RemoteEntry; name?: string }[]): void {
-    for (const { file, parent, name } of files) {
+  /** Queues files. */
+  add(files: NewUpload[]): void {
+    for (const { file, parent, name, shared, handle } of files) {
       const fileName = name ?? file.name;
       const id = crypto.randomUUID();
       this.#jobs.set(id, {
@@ -91,6 +115,8 @@ export class UploadManager {
         },
         file,
         parent,
+        ...(shared ? { shared } : {}),
+        ...(handle ? { handle } : {}),
         resumeKey: resumeKeyOf(parent.id, fileName, file),
         samples: [],
       });
@@ -131,6 +157,21 @@ export class UploadManager {
     this.#changed();
   }
 
+  /**
+   * Continues an upload a reload interrupted from the file's stored handle (call it from a click:
+   * the browser may ask the person to let Hoard read the file again). A file changed since, or a
+   * folder moved, starts over (a fresh key: never different bytes under the same nonces).
+   */
+  async resumePending(resumeKey: string, locate: LocateFolder): Promise<void> {
+    const pending = this.#pending.find((p) => p.resumeKey === resumeKey);
+    if (!pending) return;
+    const file = pending.handle && (await fileOfHandle(pending.handle));
+    if (!file) throw new Error(`Hoard may not read ${pending.name} any more: pick it again.`);
+    const { parent, shared } = await locate(pending);
+    if (resumeKeyOf(parent.id, pending.name, file) !== resumeKey) await this.#forget(resumeKey);
+    this.add([{ file, parent, name: pending.name, ...(shared ? { shared } : {}), handle: pending.handle! }]);
+  }
+
   /** Drops an unfinished upload from before a reload (its parts expire on the server). */
   async discardPending(resumeKey: string): Promise<void> {
     await this.#forget(resumeKey);
@@ -166,6 +207,9 @@ export class UploadManager {
         name: job.job.name,
         folderPath: job.parent.path,
         sizeBytes: job.file.size,
+        parentId: job.parent.id,
+        ...(job.shared ? { shareId: job.shared.share.share.id, shareName: job.shared.name } : {}),
+        ...(job.handle ? { handle: job.handle } : {}),
       };
       void idbSet('pending', job.resumeKey, pending).then(() => this.#loadPending());
       job.thumbnail ??= makeThumbnail(job.file);
@@ -179,6 +223,7 @@ export class UploadManager {
           resumeKey: job.resumeKey,
           ...(job.file.type ? { mime: job.file.type } : {}),
           ...(thumbnail ? { thumbnail } : {}),
+          ...(job.shared ? { share: job.shared.share } : {}),
         }),
       );
     }

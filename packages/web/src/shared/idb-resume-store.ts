@@ -15,12 +15,22 @@ export class IdbResumeStore implements ResumeStore {
   }
 }
 
-/** What the page shows about an upload that a reload interrupted (no key, no content). */
+/**
+ * What the page keeps about an upload that a reload may interrupt (no key, no content): enough to
+ * show it, to find its folder again and, with the file's handle, to read the file again.
+ */
 export interface PendingUpload {
   resumeKey: string;
   name: string;
+  /** The folder's path in its tree (the account's, or the shared folder's when `shareId`). */
   folderPath: string;
   sizeBytes: number;
+  parentId?: string;
+  /** Into a folder shared with this account: the share's id, and its folder's name for display. */
+  shareId?: string;
+  shareName?: string;
+  /** The file's handle (File System Access), where the browser gave one: no picking again. */
+  handle?: FileSystemFileHandle;
 }
 
 /** The resume key of a file picked into a folder: the same file picked again finds its record. */

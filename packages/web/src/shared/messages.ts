@@ -1,6 +1,16 @@
 // Messages between the page and its workers. Keys travel only inside this origin's own workers
 // (postMessage), never to the server.
-import type { RemoteEntry, SavedSession, VersionEntry } from '@hoard/client';
+import type { RemoteEntry, SavedSession, VerifiedKeys, VersionEntry } from '@hoard/client';
+import type { Share } from '@hoard/protocol';
+
+/**
+ * A folder shared with this account that an upload goes into: the share and its owner's keys as
+ * the page trusts them (pinned); the worker checks the owner's signature again when it opens it.
+ */
+export interface UploadShare {
+  share: Share;
+  ownerKeys: VerifiedKeys;
+}
 
 /** Page -> upload worker. */
 export type UploadCommand =
@@ -14,6 +24,8 @@ export type UploadCommand =
       resumeKey: string;
       mime?: string;
       thumbnail?: string;
+      /** Into a folder shared with this account (its routes, the owner's quota) instead of its own. */
+      share?: UploadShare;
     }
   | { type: 'pause'; jobId: string }
   | { type: 'cancel'; jobId: string };
@@ -87,3 +99,12 @@ export type AuthReply =
         network?: boolean;
       };
     };
+
+/** Page -> link-password worker: the Argon2id of a link password (one command per worker). */
+export interface LinkPasswordCommand {
+  password: string;
+  linkId: string;
+}
+
+/** Link-password worker -> page. */
+export type LinkPasswordReply = { ok: true; hash: Uint8Array } | { ok: false; message: string };

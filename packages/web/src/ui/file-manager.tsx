@@ -3,16 +3,17 @@
 // anywhere on the page, previews and players.
 import { randomId } from '@hoard/crypto';
 import type { HoardSession, RemoteEntry, SavedSession, VersionEntry } from '@hoard/client';
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { registerStream, releaseStream, startDownload } from '../service-worker-client';
 import type { ZipTarget } from '../shared/messages';
 import type { UploadManager } from '../upload-manager';
 import { Dialog, ErrorMessage } from './dialog';
-import { filesOfDrop, filesOfInput, type PickedFile } from './dropped-files';
-import { FileList, DRAG_TYPE, sortEntries, type Sort, type SortKey } from './file-list';
+import type { PickedFile } from './dropped-files';
+import { FileList, sortEntries, type Sort, type SortKey } from './file-list';
 import { describeError, formatBytes, formatDate } from './format';
 import { mimeOf, Preview, previewKind, type PreviewKind } from './preview';
 import { ShareDialog } from './share-dialog';
+import { queuePicked, UploadButton, useFileDrop, useRefreshOnLanded } from './uploading';
 
 type Modal =
   | { kind: 'new-folder' }
@@ -20,15 +21,19 @@ type Modal =
   | { kind: 'move'; entries: RemoteEntry[] }
   | { kind: 'versions'; entry: RemoteEntry }
   | { kind: 'share'; entry: RemoteEntry }
-  | { kind: 'preview'; entry: RemoteEntry; url: string; streamId: string; preview: PreviewKind };
+  | ({ kind: 'preview' } & OpenPreview);
 
-/** Serves a version through the service worker; returns its URL and registration id. */
+/**
+ * Serves a version through the service worker; returns its URL and registration id. `grantPath`
+ * reads it through a share's routes (a folder shared with this account) instead of the account's.
+ */
 export async function streamVersion(
   saved: SavedSession,
   version: VersionEntry,
   name: string,
   mime: string,
   disposition: 'attachment' | 'inline',
+  grantPath?: string,
 ): Promise<{ url: string; id: string }> {
   const id = randomId();
   const url = await registerStream({
@@ -36,6 +41,7 @@ export async function streamVersion(
     id,
     serverUrl: saved.serverUrl,
     token: saved.token,
+    ...(grantPath ? { grantPath } : {}),
     version,
     name,
     mime,
@@ -44,9 +50,67 @@ export async function streamVersion(
   return { url, id };
 }
 
+/** A tree that files are read from: the account's own, or a folder shared with it. */
+export type ReadableTree = Pick<HoardSession['tree'], 'list' | 'currentVersion'>;
+
+/**
+ * Downloads `items` of `tree` through the service worker, straight to disk: one file as itself,
+ * anything else as one ZIP (named after the folder, or `fallbackName`). Returns what is downloading.
+ */
+export async function downloadEntries(
+  saved: SavedSession,
+  tree: ReadableTree,
+  items: RemoteEntry[],
+  fallbackName: string,
+  grantPath?: string,
+): Promise<string> {
+  const only = items[0];
+  if (items.length === 1 && only?.type === 'file') {
+    const version = await tree.currentVersion(only);
+    const mime = mimeOf(only.name, only.mime);
+    startDownload((await streamVersion(saved, version, only.name, mime, 'attachment', grantPath)).url);
+    return only.name;
+  }
+  const name = items.length === 1 && only ? only.name : fallbackName;
+  const url = await registerStream({
+    kind: 'zip',
+    id: randomId(),
+    serverUrl: saved.serverUrl,
+    token: saved.token,
+    ...(grantPath ? { grantPath } : {}),
+    name,
+    entries: await zipEntriesOf(tree, items),
+  });
+  startDownload(url);
+  return `${name}.zip`;
+}
+
+/** An open preview: the entry, its service-worker URL and registration, and how it shows. */
+export interface OpenPreview {
+  entry: RemoteEntry;
+  url: string;
+  streamId: string;
+  preview: PreviewKind;
+}
+
+/** Opens `entry` for a preview in place, or undefined when it is not something a page shows. */
+export async function openPreview(
+  saved: SavedSession,
+  tree: ReadableTree,
+  entry: RemoteEntry,
+  grantPath?: string,
+): Promise<OpenPreview | undefined> {
+  const mime = mimeOf(entry.name, entry.mime);
+  const preview = previewKind(mime);
+  if (!preview) return undefined;
+  const version = await tree.currentVersion(entry);
+  const { url, id } = await streamVersion(saved, version, entry.name, mime, 'inline', grantPath);
+  return { entry, url, streamId: id, preview };
+}
+
 /** The entries of a ZIP of `items` (folders walked down, every file's current version). */
 export async function zipEntriesOf(
-  tree: Pick<HoardSession['tree'], 'list' | 'currentVersion'>,
+  tree: ReadableTree,
   items: RemoteEntry[],
   prefix = '',
 ): Promise<ZipTarget['entries']> {
@@ -83,7 +147,6 @@ export function FileManager(props: {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [sort, setSort] = useState<Sort>({ key: 'name', ascending: true });
   const [modal, setModal] = useState<Modal>();
-  const [dragging, setDragging] = useState(false);
   const anchor = useRef<string>(undefined);
   const folder = trail[trail.length - 1];
 
@@ -130,18 +193,8 @@ export function FileManager(props: {
     void refresh();
   }, [refresh]);
 
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    uploads.onDone = (parentId) => {
-      if (parentId !== folder?.id) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => void refresh(), 250);
-    };
-    return () => {
-      uploads.onDone = undefined;
-      clearTimeout(timer);
-    };
-  }, [uploads, folder, refresh]);
+  useRefreshOnLanded(uploads, folder?.id, refresh);
+  const { dragging, dropProps } = useFileDrop((picked) => void uploadPicked(picked));
 
   const sorted = useMemo(() => sortEntries(entries, sort), [entries, sort]);
   const selection = sorted.filter((e) => selected.has(e.id));
@@ -186,16 +239,10 @@ export function FileManager(props: {
       props.navigate(folderPath(entry));
       return;
     }
-    const mime = mimeOf(entry.name, entry.mime);
-    const kind = previewKind(mime);
-    if (!kind) {
-      await download(entry);
-      return;
-    }
     try {
-      const version = await session.tree.currentVersion(entry);
-      const { url, id } = await streamVersion(saved, version, entry.name, mime, 'inline');
-      setModal({ kind: 'preview', entry, url, streamId: id, preview: kind });
+      const shown = await openPreview(saved, session.tree, entry);
+      if (shown) setModal({ kind: 'preview', ...shown });
+      else await download(entry);
     } catch (caught) {
       setError(describeError(caught));
     }
@@ -214,22 +261,10 @@ export function FileManager(props: {
 
   /** One file: itself; anything else: one ZIP, streamed. */
   async function downloadSelection(items: RemoteEntry[]) {
-    const only = items[0];
-    if (items.length === 1 && only?.type === 'file') return download(only);
     try {
-      setStatus('Preparing the archive…');
-      const name = items.length === 1 && only ? only.name : folder?.name || 'Hoard';
-      const id = randomId();
-      const url = await registerStream({
-        kind: 'zip',
-        id,
-        serverUrl: saved.serverUrl,
-        token: saved.token,
-        name,
-        entries: await zipEntriesOf(session.tree, items),
-      });
-      startDownload(url);
-      setStatus(`Downloading ${name}.zip…`);
+      if (items.length !== 1 || items[0]?.type !== 'file') setStatus('Preparing the archive…');
+      const name = await downloadEntries(saved, session.tree, items, folder?.name || 'Hoard');
+      setStatus(`Downloading ${name}…`);
     } catch (caught) {
       setError(describeError(caught));
     }
@@ -237,43 +272,11 @@ export function FileManager(props: {
 
   async function uploadPicked(picked: PickedFile[]) {
     if (!folder || picked.length === 0) return;
-    // Folders first (each created once, then reused), then every file into its folder.
-    const folders = new Map<string, RemoteEntry>([['', folder]]);
     try {
-      const jobs: { file: File; parent: RemoteEntry }[] = [];
-      for (const { file, folders: names } of picked) {
-        let parent = folder;
-        let key = '';
-        for (const name of names) {
-          key += `/${name}`;
-          let next = folders.get(key);
-          if (!next) {
-            next = await session.tree.ensureFolder(parent, name);
-            folders.set(key, next);
-          }
-          parent = next;
-        }
-        jobs.push({ file, parent });
-      }
-      uploads.add(jobs);
-      if (folders.size > 1) await refresh();
+      if (await queuePicked(uploads, session.tree, folder, picked)) await refresh();
     } catch (caught) {
       setError(describeError(caught));
     }
-  }
-
-  function onDragOver(event: DragEvent) {
-    if (!event.dataTransfer.types.includes('Files') || event.dataTransfer.types.includes(DRAG_TYPE)) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = 'copy';
-    setDragging(true);
-  }
-
-  function onDrop(event: DragEvent) {
-    setDragging(false);
-    if (!event.dataTransfer.types.includes('Files') || event.dataTransfer.types.includes(DRAG_TYPE)) return;
-    event.preventDefault();
-    void filesOfDrop(event.dataTransfer).then(uploadPicked);
   }
 
   const closeModal = useCallback(() => {
@@ -286,14 +289,7 @@ export function FileManager(props: {
   const single = selection.length === 1 ? selection[0] : undefined;
 
   return (
-    <div
-      className={`manager${dragging ? ' dragging' : ''}`}
-      onDragOver={onDragOver}
-      onDragLeave={(e) => {
-        if (e.currentTarget === e.target) setDragging(false);
-      }}
-      onDrop={onDrop}
-    >
+    <div className={`manager${dragging ? ' dragging' : ''}`} {...dropProps}>
       <nav aria-label="Breadcrumbs" className="breadcrumbs">
         <ol>
           {trail.map((entry, i) => (
@@ -319,33 +315,16 @@ export function FileManager(props: {
         <button type="button" onClick={() => setModal({ kind: 'new-folder' })} disabled={!folder}>
           New folder
         </button>
-        <label className="button">
-          Upload files
-          <input
-            type="file"
-            multiple
-            className="visually-hidden"
-            onChange={(e) => {
-              const picked = filesOfInput(e.currentTarget.files!);
-              e.currentTarget.value = '';
-              void uploadPicked(picked);
-            }}
-          />
-        </label>
-        <label className="button">
-          Upload folder
-          <input
-            type="file"
-            multiple
-            className="visually-hidden"
-            webkitdirectory=""
-            onChange={(e) => {
-              const picked = filesOfInput(e.currentTarget.files!);
-              e.currentTarget.value = '';
-              void uploadPicked(picked);
-            }}
-          />
-        </label>
+        <UploadButton
+          kind="files"
+          onPicked={(picked) => void uploadPicked(picked)}
+          onError={(caught) => setError(describeError(caught))}
+        />
+        <UploadButton
+          kind="folder"
+          onPicked={(picked) => void uploadPicked(picked)}
+          onError={(caught) => setError(describeError(caught))}
+        />
         <span className="toolbar-sep" aria-hidden="true" />
         <button
           type="button"

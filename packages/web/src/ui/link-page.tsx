@@ -7,6 +7,7 @@ import { ApiError, ClientError, openVersion, PublicLinkSession, type RemoteEntry
 import { randomId } from '@hoard/crypto';
 import { useEffect, useState, type FormEvent } from 'react';
 import { registerStream, releaseStream, startDownload } from '../service-worker-client';
+import { linkPasswordHashInWorker } from '../link-password';
 import { ErrorMessage } from './dialog';
 import { zipEntriesOf } from './file-manager';
 import { describeError, formatBytes, formatDate } from './format';
@@ -49,7 +50,9 @@ export function LinkPage() {
     try {
       const link = await PublicLinkSession.open(
         location.href,
-        withPassword === undefined ? {} : { password: () => Promise.resolve(withPassword) },
+        withPassword === undefined
+          ? {}
+          : { password: () => Promise.resolve(withPassword), passwordHash: linkPasswordHashInWorker },
       );
       setState({ kind: 'open', link });
     } catch (error) {

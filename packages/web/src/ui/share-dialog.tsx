@@ -3,6 +3,7 @@
 // the server), and the item's existing links: copy, change the expiry or limit, revoke.
 import type { HoardSession, OwnedLink, RemoteEntry } from '@hoard/client';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { linkPasswordHashInWorker } from '../link-password';
 import { Dialog, ErrorMessage } from './dialog';
 import { describeError, formatDate } from './format';
 import { SharePeople } from './share-people';
@@ -48,7 +49,7 @@ export function ShareDialog(props: { session: HoardSession; entry: RemoteEntry; 
     setError(undefined);
     try {
       const created = await session.links.create(entry, {
-        ...(password ? { password } : {}),
+        ...(password ? { password, passwordHash: linkPasswordHashInWorker } : {}),
         ...(expires ? { expiresAt: endOfDay(expires) } : {}),
         ...(limit ? { maxDownloads: Number(limit) } : {}),
       });

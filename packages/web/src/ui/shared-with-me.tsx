@@ -1,7 +1,9 @@
 // "Shared with me": invitations from other accounts (accepted only after the SDK has checked the
 // owner's signature over the share and the owner's keys against the ones pinned in this browser),
-// and the accepted shared folders, browsed with the same file list. Read-only shares offer no
-// writing controls; with write access, upload, new folder, rename and delete (to the owner's bin)
+// and the accepted shared folders, browsed with the same file list, previews and downloads (a file,
+// or a folder as one ZIP, streamed by the service worker) as the account's own. Read-only shares
+// offer no writing controls; with write access, uploads (the upload worker's queue, as for own
+// files: progress, pause, resume after a reload), new folder, rename and delete (to the owner's bin)
 // go through the share's routes.
 import {
   ApiError,
@@ -10,18 +12,20 @@ import {
   type RemoteEntry,
   type SavedSession,
   type SharedFolder,
-  type UploadSource,
+  type VerifiedKeys,
 } from '@hoard/client';
 import type { Share } from '@hoard/protocol';
-import { randomId } from '@hoard/crypto';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ChangedKeysError, Contacts } from '../contacts';
-import { registerStream, startDownload } from '../service-worker-client';
+import { releaseStream } from '../service-worker-client';
+import type { SharedDestination, UploadManager } from '../upload-manager';
 import { ErrorMessage } from './dialog';
+import type { PickedFile } from './dropped-files';
 import { FileList, sortEntries, type Sort } from './file-list';
-import { NameDialog } from './file-manager';
+import { downloadEntries, NameDialog, openPreview, type OpenPreview } from './file-manager';
 import { describeError } from './format';
-import { mimeOf } from './preview';
+import { Preview } from './preview';
+import { queuePicked, UploadButton, useFileDrop, useRefreshOnLanded } from './uploading';
 
 function sharedFailure(error: unknown): string {
   if (error instanceof ChangedKeysError) return error.message;
@@ -41,23 +45,41 @@ async function trustedOwner(session: HoardSession, share: Share) {
   return keys;
 }
 
-export function SharedWithMePage(props: { session: HoardSession; saved: SavedSession }) {
+/** An accepted share opened again by its id (after a reload: an unfinished upload's folder). */
+export async function openSharedFolder(
+  session: HoardSession,
+  shareId: string,
+): Promise<{ folder: SharedFolder; destination: SharedDestination }> {
+  const { incoming } = await session.shares.list();
+  const share = incoming.find((s) => s.id === shareId && s.status === 'accepted');
+  if (!share) throw new Error('This share is gone: the owner removed you or the folder is no longer there.');
+  const ownerKeys = await trustedOwner(session, share);
+  const folder = await session.shares.open(share, ownerKeys);
+  return { folder, destination: { share: { share, ownerKeys }, name: folder.root.name } };
+}
+
+export function SharedWithMePage(props: {
+  session: HoardSession;
+  saved: SavedSession;
+  uploads: UploadManager;
+}) {
   const { session, saved } = props;
   const [pending, setPending] = useState<Share[]>();
-  const [folders, setFolders] = useState<SharedFolder[]>([]);
+  const [folders, setFolders] = useState<OpenedShare[]>([]);
   const [hidden, setHidden] = useState(0);
-  const [opened, setOpened] = useState<SharedFolder>();
+  const [opened, setOpened] = useState<OpenedShare>();
   const [error, setError] = useState<string>();
   const [status, setStatus] = useState<string>();
 
   const refresh = useCallback(async () => {
     try {
       const { incoming } = await session.shares.list();
-      const accepted: SharedFolder[] = [];
+      const accepted: OpenedShare[] = [];
       let failed = 0;
       for (const share of incoming.filter((s) => s.status === 'accepted' && s.folder !== null)) {
         try {
-          accepted.push(await session.shares.open(share, await trustedOwner(session, share)));
+          const ownerKeys = await trustedOwner(session, share);
+          accepted.push({ folder: await session.shares.open(share, ownerKeys), ownerKeys });
         } catch {
           failed++;
         }
@@ -97,7 +119,8 @@ export function SharedWithMePage(props: { session: HoardSession; saved: SavedSes
     return (
       <SharedFolderView
         saved={saved}
-        folder={opened}
+        uploads={props.uploads}
+        opened={opened}
         onBack={() => {
           setOpened(undefined);
           void refresh();
@@ -140,11 +163,12 @@ export function SharedWithMePage(props: { session: HoardSession; saved: SavedSes
       )}
       <ul className="links" aria-label="Shared folders">
         {folders.map((f) => (
-          <li key={f.share.id} className="link-item">
+          <li key={f.folder.share.id} className="link-item">
             <button type="button" className="link" onClick={() => setOpened(f)}>
-              {f.root.name}
+              {f.folder.root.name}
             </button>{' '}
-            · from {f.share.owner.email} · {f.share.access === 'write' ? 'can edit' : 'read-only'}
+            · from {f.folder.share.owner.email} ·{' '}
+            {f.folder.share.access === 'write' ? 'can edit' : 'read-only'}
           </li>
         ))}
       </ul>
@@ -152,16 +176,20 @@ export function SharedWithMePage(props: { session: HoardSession; saved: SavedSes
   );
 }
 
-function fileSource(file: File): UploadSource {
-  return {
-    sizeBytes: file.size,
-    mtimeMs: file.lastModified,
-    read: async (offset, length) => new Uint8Array(await file.slice(offset, offset + length).arrayBuffer()),
-  };
+/** An accepted share, opened, with its owner's keys as this browser trusts them. */
+interface OpenedShare {
+  folder: SharedFolder;
+  ownerKeys: VerifiedKeys;
 }
 
-function SharedFolderView(props: { saved: SavedSession; folder: SharedFolder; onBack: () => void }) {
-  const { saved, folder } = props;
+function SharedFolderView(props: {
+  saved: SavedSession;
+  uploads: UploadManager;
+  opened: OpenedShare;
+  onBack: () => void;
+}) {
+  const { saved, uploads } = props;
+  const { folder, ownerKeys } = props.opened;
   const writable = folder.share.access === 'write';
   const [trail, setTrail] = useState<RemoteEntry[]>([folder.root]);
   const [entries, setEntries] = useState<RemoteEntry[]>([]);
@@ -171,6 +199,7 @@ function SharedFolderView(props: { saved: SavedSession; folder: SharedFolder; on
   const [status, setStatus] = useState<string>();
   const [gone, setGone] = useState(false);
   const [modal, setModal] = useState<'new-folder' | 'rename'>();
+  const [preview, setPreview] = useState<OpenPreview>();
   const current = trail[trail.length - 1]!;
 
   const refresh = useCallback(async () => {
@@ -203,34 +232,51 @@ function SharedFolderView(props: { saved: SavedSession; folder: SharedFolder; on
     await refresh();
   }
 
-  async function download(entry: RemoteEntry) {
-    if (entry.type !== 'file') return;
+  function failed(caught: unknown) {
+    setStatus(undefined);
+    if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);
+    setError(sharedFailure(caught));
+  }
+
+  /** Others change a shared folder too: the entries as listed now, not as first shown. */
+  async function fresh(items: RemoteEntry[]): Promise<RemoteEntry[]> {
+    const now = (await folder.list(current)).entries;
+    return items.map((item) => {
+      const found = now.find((e) => e.id === item.id);
+      if (!found) throw new Error(`${item.name} is no longer in this folder.`);
+      return found;
+    });
+  }
+
+  /** One file, or anything else as one ZIP: decrypted by the service worker straight to disk. */
+  async function download(items: RemoteEntry[]) {
+    if (items.length === 0) return;
     setError(undefined);
-    setStatus(`Downloading ${entry.name}…`);
+    setStatus('Preparing the download…');
     try {
-      // Others change a shared folder too: the file's current version, asked for now (and the
-      // share checked: the ciphertext of a version may come from the browser's cache).
-      const fresh = (await folder.list(current)).entries.find((e) => e.id === entry.id);
-      if (!fresh) throw new Error(`${entry.name} is no longer in this folder.`);
-      // The service worker decrypts it straight to disk, reading the share's routes with this
-      // session, as it does the account's own files (the version key goes to it by postMessage).
-      const url = await registerStream({
-        kind: 'file',
-        id: randomId(),
-        serverUrl: saved.serverUrl,
-        token: saved.token,
-        grantPath: folder.routePrefix,
-        version: await folder.currentVersion(fresh),
-        name: fresh.name,
-        mime: mimeOf(fresh.name, fresh.mime),
-        disposition: 'attachment',
-      });
-      startDownload(url);
+      const name = await downloadEntries(saved, folder, await fresh(items), current.name, folder.routePrefix);
+      setStatus(`Downloading ${name}…`);
     } catch (caught) {
-      setStatus(undefined);
-      if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);
-      setError(sharedFailure(caught));
+      failed(caught);
     }
+  }
+
+  async function open(entry: RemoteEntry) {
+    if (entry.type === 'folder') return setTrail([...trail, entry]);
+    setError(undefined);
+    try {
+      const [now] = await fresh([entry]);
+      const shown = await openPreview(saved, folder, now!, folder.routePrefix);
+      if (shown) setPreview(shown);
+      else await download([now!]);
+    } catch (caught) {
+      failed(caught);
+    }
+  }
+
+  function closePreview() {
+    if (preview) void releaseStream(preview.streamId);
+    setPreview(undefined);
   }
 
   function trash() {
@@ -244,18 +290,27 @@ function SharedFolderView(props: { saved: SavedSession; folder: SharedFolder; on
     });
   }
 
-  function upload(files: File[]) {
-    void act(`Uploading ${files.length} file(s)`, async () => {
-      for (const file of files)
-        await folder.upload(current, fileSource(file), {
-          name: file.name,
-          mime: mimeOf(file.name, file.type),
-        });
-    });
+  /** Into the upload worker's queue, as own uploads (the share's routes, the owner's quota). */
+  async function upload(picked: PickedFile[]) {
+    if (!writable || picked.length === 0) return;
+    setError(undefined);
+    try {
+      const destination = { share: { share: folder.share, ownerKeys }, name: folder.root.name };
+      if (await queuePicked(uploads, folder, current, picked, destination)) await refresh();
+    } catch (caught) {
+      failed(caught);
+    }
   }
 
+  useRefreshOnLanded(uploads, current.id, refresh);
+  const { dragging, dropProps } = useFileDrop((picked) => void upload(picked));
+
   return (
-    <section className="manager shared-folder" aria-labelledby="shared-folder-title">
+    <section
+      className={`manager shared-folder${dragging && writable ? ' dragging' : ''}`}
+      aria-labelledby="shared-folder-title"
+      {...(writable ? dropProps : {})}
+    >
       <h1 id="shared-folder-title" className="visually-hidden">
         {folder.root.name}, shared by {folder.share.owner.email}
       </h1>
@@ -290,27 +345,15 @@ function SharedFolderView(props: { saved: SavedSession; folder: SharedFolder; on
               <button type="button" onClick={() => setModal('new-folder')}>
                 New folder
               </button>
-              <label className="button">
-                Upload files
-                <input
-                  type="file"
-                  multiple
-                  className="visually-hidden"
-                  onChange={(e) => {
-                    const files = [...e.currentTarget.files!];
-                    e.currentTarget.value = '';
-                    upload(files);
-                  }}
-                />
-              </label>
+              <UploadButton
+                kind="files"
+                onPicked={(picked) => void upload(picked)}
+                onError={(caught) => setError(describeError(caught))}
+              />
               <span className="toolbar-sep" aria-hidden="true" />
             </>
           )}
-          <button
-            type="button"
-            disabled={single?.type !== 'file'}
-            onClick={() => single && void download(single)}
-          >
+          <button type="button" disabled={selection.length === 0} onClick={() => void download(selection)}>
             Download
           </button>
           {writable && (
@@ -343,7 +386,7 @@ function SharedFolderView(props: { saved: SavedSession; folder: SharedFolder; on
               return next;
             })
           }
-          onOpen={(entry) => (entry.type === 'folder' ? setTrail([...trail, entry]) : void download(entry))}
+          onOpen={(entry) => void open(entry)}
           onDelete={trash}
           onDropOnFolder={(target, ids) => {
             if (!writable) return trash();
@@ -351,6 +394,20 @@ function SharedFolderView(props: { saved: SavedSession; folder: SharedFolder; on
               for (const entry of entries.filter((e) => ids.includes(e.id))) await folder.move(entry, target);
             });
           }}
+        />
+      )}
+      {dragging && writable && (
+        <div className="drop-hint" aria-hidden="true">
+          Drop files or folders to upload them here
+        </div>
+      )}
+      {preview && (
+        <Preview
+          name={preview.entry.name}
+          url={preview.url}
+          kind={preview.preview}
+          onClose={closePreview}
+          onDownload={() => void download([preview.entry])}
         />
       )}
       {modal === 'new-folder' && (

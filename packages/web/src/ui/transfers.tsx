@@ -1,11 +1,19 @@
 // The uploads panel: each file with its progress, speed and time left; pause, resume and cancel;
-// the total on top; and the uploads a reload interrupted, with what to pick again.
-import { useSyncExternalStore } from 'react';
-import type { UploadManager } from '../upload-manager';
-import { formatBytes, formatDuration } from './format';
+// the total on top; and the uploads a reload interrupted: resumed from the file's handle where the
+// browser gave one, else with what to pick again.
+import { useState, useSyncExternalStore } from 'react';
+import type { PendingUpload } from '../shared/idb-resume-store';
+import type { LocateFolder, UploadManager } from '../upload-manager';
+import { describeError, formatBytes, formatDuration } from './format';
 
-export function Transfers(props: { uploads: UploadManager }) {
+function placeOf(p: PendingUpload): string {
+  if (p.shareName === undefined) return p.folderPath;
+  return `${p.shareName}${p.folderPath === '/' ? '' : p.folderPath} (shared with you)`;
+}
+
+export function Transfers(props: { uploads: UploadManager; locate: LocateFolder }) {
   const { uploads } = props;
+  const [resumeError, setResumeError] = useState<string>();
   const jobs = useSyncExternalStore(uploads.subscribe, uploads.jobs);
   const pending = useSyncExternalStore(uploads.subscribe, uploads.pending);
   if (jobs.length === 0 && pending.length === 0) return null;
@@ -81,11 +89,32 @@ export function Transfers(props: { uploads: UploadManager }) {
       {pending.length > 0 && (
         <div className="pending">
           <h3>Unfinished uploads</h3>
-          <p>Pick these files again into the same folder to continue where they stopped:</p>
+          {pending.some((p) => !p.handle) && (
+            <p>Pick these files again into the same folder to continue where they stopped:</p>
+          )}
+          {resumeError && (
+            <p role="alert" className="error">
+              {resumeError}
+            </p>
+          )}
           <ul>
             {pending.map((p) => (
-              <li key={p.resumeKey}>
-                {p.name} ({formatBytes(p.sizeBytes)}) in {p.folderPath}{' '}
+              <li key={p.resumeKey} aria-label={`Unfinished upload of ${p.name}`}>
+                {p.name} ({formatBytes(p.sizeBytes)}) in {placeOf(p)}{' '}
+                {p.handle && (
+                  <button
+                    type="button"
+                    aria-label={`Resume ${p.name}`}
+                    onClick={() => {
+                      setResumeError(undefined);
+                      uploads
+                        .resumePending(p.resumeKey, props.locate)
+                        .catch((caught: unknown) => setResumeError(describeError(caught)));
+                    }}
+                  >
+                    Resume
+                  </button>
+                )}{' '}
                 <button type="button" onClick={() => void uploads.discardPending(p.resumeKey)}>
                   Discard
                 </button>

@@ -2,15 +2,24 @@
 // the page's thread, so the page stays responsive during a 4 GB upload. It opens its own copy of
 // the session from the saved session the page hands it (the master key is unwrapped here with the
 // server-held session secret), and keeps resume records in IndexedDB.
-import { ApiError, HoardClient, type FetchLike, type HoardSession, type UploadSource } from '@hoard/client';
+import {
+  ApiError,
+  HoardClient,
+  type FetchLike,
+  type HoardSession,
+  type SharedFolder,
+  type UploadSource,
+} from '@hoard/client';
 import { IdbResumeStore } from '../shared/idb-resume-store';
-import type { UploadCommand, UploadEvent } from '../shared/messages';
+import type { UploadCommand, UploadEvent, UploadShare } from '../shared/messages';
 import { QUOTA_EXCEEDED_MESSAGE } from '../shared/quota-message';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const resumeStore = new IdbResumeStore();
 let session: Promise<HoardSession> | undefined;
 const running = new Map<string, AbortController>();
+/** Shared folders opened here, by share id (opened once per session, not once per file). */
+let sharedFolders = new Map<string, Promise<SharedFolder>>();
 
 /**
  * Chromium sends a request body given as bytes at about 10 MB/s (measured here: 8 MiB part PUTs
@@ -39,6 +48,22 @@ function fileSource(file: File): UploadSource {
   };
 }
 
+/** Where an upload goes: the account's own tree, or a folder shared with it. */
+function destination(
+  hoard: HoardSession,
+  share: UploadShare | undefined,
+): Promise<HoardSession | SharedFolder> {
+  if (!share) return Promise.resolve(hoard);
+  let opened = sharedFolders.get(share.share.id);
+  if (!opened) {
+    opened = hoard.shares.open(share.share, share.ownerKeys);
+    sharedFolders.set(share.share.id, opened);
+    // A share that failed to open (removed, keys changed) is asked again next time.
+    opened.catch(() => sharedFolders.delete(share.share.id));
+  }
+  return opened;
+}
+
 async function upload(command: Extract<UploadCommand, { type: 'upload' }>): Promise<void> {
   const { jobId } = command;
   const controller = new AbortController();
@@ -46,7 +71,8 @@ async function upload(command: Extract<UploadCommand, { type: 'upload' }>): Prom
   try {
     if (!session) throw new Error('not logged in');
     const hoard = await session;
-    await hoard.upload(command.parent, fileSource(command.file), {
+    const target = await destination(hoard, command.share);
+    await target.upload(command.parent, fileSource(command.file), {
       name: command.name,
       ...(command.mime ? { mime: command.mime } : {}),
       ...(command.thumbnail ? { thumbnail: command.thumbnail } : {}),
@@ -85,6 +111,7 @@ scope.addEventListener('message', (event: MessageEvent<UploadCommand>) => {
         command.saved,
       );
       session.catch(() => undefined);
+      sharedFolders = new Map();
       break;
     case 'upload':
       void upload(command);

@@ -4,9 +4,23 @@
 //   upload of N MiB through the page (file input -> worker -> server), MB/s and its ratio to it
 //   download of the same file (service worker -> disk), MB/s and its ratio to it
 //   time from a seek to the first frame shown, in a video of V MiB (ffmpeg-made H.264), median of 5
+// Beside the upload and download figures: where their CPU time went (on Linux, from /proc), in ms of
+// CPU per MB moved, per process (the server; chromium's browser, network and renderer processes)
+// and per thread within them (the upload worker, the service worker...). On a machine whose cores
+// are all busy a transfer can go no faster than the cores divided by that sum.
 // Options: --size-mib N (default 256), --video-mib V (default 1024), --keep.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +48,82 @@ function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * CPU ticks used so far by every thread of the server and of chromium, keyed by thread, with the
+ * process kind and thread name (Linux only; empty elsewhere).
+ */
+function cpuSnapshot(serverPid) {
+  const threads = new Map();
+  if (!existsSync('/proc/self/task')) return threads;
+  // Only this run's processes: the server and the chromium processes descended from this script
+  // (other chromium instances on the machine are not ours).
+  const parents = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parents.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  const ours = (pid) => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p))
+      if (p === process.pid) return true;
+    return false;
+  };
+  for (const pid of parents.keys()) {
+    let kind;
+    try {
+      if (pid === serverPid) kind = 'server';
+      else if (ours(pid)) {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (!cmd.includes('chromium')) continue;
+        const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
+        const sub = /--utility-sub-type=([a-z]+)/i.exec(cmd)?.[1];
+        kind = `chromium ${sub ?? type}`;
+      } else continue;
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        threads.set(`${pid}/${tid}`, { kind, name, ticks: Number(fields[11]) + Number(fields[12]) });
+      }
+    } catch {
+      // the process or thread ended meanwhile
+    }
+  }
+  return threads;
+}
+
+/** "total X ms CPU/MB: server a, chromium renderer b (thread c, ...), ..." between two snapshots. */
+function cpuBreakdown(before, after, bytes) {
+  if (after.size === 0) return '(no /proc: CPU breakdown not available)';
+  const msPerMB = (ticks) => (ticks * 10) / (bytes / 1e6); // 100 ticks per second on Linux
+  const kinds = new Map();
+  for (const [id, { kind, name, ticks }] of after) {
+    const used = ticks - (before.get(id)?.ticks ?? 0);
+    if (used <= 0) continue;
+    const entry = kinds.get(kind) ?? { ticks: 0, threads: new Map() };
+    entry.ticks += used;
+    entry.threads.set(name, (entry.threads.get(name) ?? 0) + used);
+    kinds.set(kind, entry);
+  }
+  const total = [...kinds.values()].reduce((sum, k) => sum + k.ticks, 0);
+  const lines = [...kinds]
+    .sort((a, b) => b[1].ticks - a[1].ticks)
+    .filter(([, k]) => msPerMB(k.ticks) >= 0.2)
+    .map(([kind, k]) => {
+      const threads = [...k.threads]
+        .sort((a, b) => b[1] - a[1])
+        .filter(([, t]) => msPerMB(t) >= 0.2)
+        .slice(0, 4)
+        .map(([name, t]) => `${name} ${msPerMB(t).toFixed(1)}`)
+        .join(', ');
+      return `      ${msPerMB(k.ticks).toFixed(1).padStart(5)}  ${kind} (${threads})`;
+    });
+  return [`    CPU: ${msPerMB(total).toFixed(1)} ms per MB in all, of which:`, ...lines].join('\n');
 }
 
 const port = await freePort();
@@ -105,6 +195,7 @@ try {
   }, sizeMiB);
 
   // 2. Upload through the page.
+  let cpuBefore = cpuSnapshot(server.pid);
   let started = performance.now();
   await page.getByLabel('Upload files').setInputFiles(file);
   await page.waitForFunction(
@@ -113,15 +204,18 @@ try {
     { timeout: 600_000, polling: 50 },
   );
   const uploadMs = performance.now() - started;
+  const uploadCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.pid), sizeMiB * MiB);
 
   // 3. Download through the service worker, to disk.
   await page.getByRole('row', { name: 'payload.bin', exact: true }).click();
+  cpuBefore = cpuSnapshot(server.pid);
   started = performance.now();
   const downloading = page.waitForEvent('download', { timeout: 600_000 });
   await page.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Download' }).click();
   const download = await downloading;
   const saved = await download.path();
   const downloadMs = performance.now() - started;
+  const downloadCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.pid), sizeMiB * MiB);
   if (statSync(saved).size !== sizeMiB * MiB) throw new Error('the download has the wrong size');
 
   // 4. Seek to first frame in a big video.
@@ -196,9 +290,11 @@ try {
   console.log(
     `  upload   (input -> worker -> server)                  ${up.toFixed(1)} MB/s  = ${(up / aesMBps).toFixed(2)}x`,
   );
+  console.log(uploadCpu);
   console.log(
     `  download (server -> service worker -> disk)           ${down.toFixed(1)} MB/s  = ${(down / aesMBps).toFixed(2)}x`,
   );
+  console.log(downloadCpu);
   console.log(
     `  seek to first frame, ${(videoBytes / MiB).toFixed(0)} MiB video   median ${seeks[2].toFixed(0)} ms (min ${seeks[0].toFixed(0)}, max ${seeks[4].toFixed(0)}, 5 seeks)`,
   );

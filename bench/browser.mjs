@@ -7,7 +7,8 @@
 // Beside the upload and download figures: where their CPU time went (on Linux, from /proc), in ms of
 // CPU per MB moved, per process (the server; chromium's browser, network and renderer processes)
 // and per thread within them (the upload worker, the service worker...). On a machine whose cores
-// are all busy a transfer can go no faster than the cores divided by that sum.
+// are all busy a transfer can go no faster than the cores divided by that sum. And a second figure
+// for upload: the transport alone (the same bytes as Blob part bodies, nothing read or encrypted).
 // Options: --size-mib N (default 256), --video-mib V (default 1024), --keep.
 import { execFileSync, spawn } from 'node:child_process';
 import {
@@ -162,6 +163,12 @@ try {
 
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
+  // The session's bearer token, as the page sends it (for the transport-only figure below).
+  let token;
+  page.on('request', (request) => {
+    const authorization = request.headers().authorization;
+    if (authorization?.startsWith('Bearer ')) token = authorization.slice(7);
+  });
   await page.goto(`${url}/signup`);
   await page.getByLabel('Email').fill('bench@example.com');
   await page.getByLabel('Password').fill('correct horse battery');
@@ -205,6 +212,46 @@ try {
   );
   const uploadMs = performance.now() - started;
   const uploadCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.pid), sizeMiB * MiB);
+
+  // 2b. The transport alone, as the upload worker uses it but with nothing read or encrypted: the
+  // same number of bytes as 8 MiB Blob part bodies, 4 in flight, from the page to the server (an
+  // upload that is then dropped). What upload could reach if reading and encryption were free.
+  cpuBefore = cpuSnapshot(server.pid);
+  const transportMBps = await page.evaluate(
+    async ({ sizeBytes, token }) => {
+      const auth = { authorization: `Bearer ${token}` };
+      const created = await fetch('/uploads', {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ sizeBytes }),
+      });
+      const { upload } = await created.json();
+      const part = crypto.getRandomValues(new Uint8Array(65536));
+      const bytes = new Uint8Array(upload.partSizeBytes);
+      for (let o = 0; o < bytes.length; o += part.length) bytes.set(part.subarray(0, bytes.length - o), o);
+      let next = 1;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (next <= upload.partCount) {
+            const n = next++;
+            const size = Math.min(upload.partSizeBytes, sizeBytes - (n - 1) * upload.partSizeBytes);
+            const response = await fetch(`/uploads/${upload.id}/parts/${n}`, {
+              method: 'PUT',
+              headers: { ...auth, 'content-type': 'application/octet-stream' },
+              body: new Blob([bytes.subarray(0, size)]),
+            });
+            if (!response.ok) throw new Error(`part ${n}: ${response.status}`);
+          }
+        }),
+      );
+      const ms = performance.now() - t0;
+      await fetch(`/uploads/${upload.id}`, { method: 'DELETE', headers: auth });
+      return sizeBytes / 1e6 / (ms / 1000);
+    },
+    { sizeBytes: sizeMiB * MiB, token },
+  );
+  const transportCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.pid), sizeMiB * MiB);
 
   // 3. Download through the service worker, to disk.
   await page.getByRole('row', { name: 'payload.bin', exact: true }).click();
@@ -291,6 +338,10 @@ try {
     `  upload   (input -> worker -> server)                  ${up.toFixed(1)} MB/s  = ${(up / aesMBps).toFixed(2)}x`,
   );
   console.log(uploadCpu);
+  console.log(
+    `    transport alone (8 MiB Blob parts x 4, no read, no crypto)  ${transportMBps.toFixed(1)} MB/s  = ${(transportMBps / aesMBps).toFixed(2)}x`,
+  );
+  console.log(transportCpu.replace(/^ {4}/gm, '      '));
   console.log(
     `  download (server -> service worker -> disk)           ${down.toFixed(1)} MB/s  = ${(down / aesMBps).toFixed(2)}x`,
   );

@@ -4,9 +4,24 @@
 //   upload of N MiB through the page (file input -> worker -> server), MB/s and its ratio to it
 //   download of the same file (service worker -> disk), MB/s and its ratio to it
 //   time from a seek to the first frame shown, in a video of V MiB (ffmpeg-made H.264), median of 5
+// Beside the upload and download figures: where their CPU time went (on Linux, from /proc), in ms of
+// CPU per MB moved, per process (the server; chromium's browser, network and renderer processes)
+// and per thread within them (the upload worker, the service worker...). On a machine whose cores
+// are all busy a transfer can go no faster than the cores divided by that sum. And a second figure
+// for upload: the transport alone (the same bytes as Blob part bodies, nothing read or encrypted).
 // Options: --size-mib N (default 256), --video-mib V (default 1024), --keep.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +49,82 @@ function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * CPU ticks used so far by every thread of the server and of chromium, keyed by thread, with the
+ * process kind and thread name (Linux only; empty elsewhere).
+ */
+function cpuSnapshot(serverPid) {
+  const threads = new Map();
+  if (!existsSync('/proc/self/task')) return threads;
+  // Only this run's processes: the server and the chromium processes descended from this script
+  // (other chromium instances on the machine are not ours).
+  const parents = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parents.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  const ours = (pid) => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p))
+      if (p === process.pid) return true;
+    return false;
+  };
+  for (const pid of parents.keys()) {
+    let kind;
+    try {
+      if (pid === serverPid) kind = 'server';
+      else if (ours(pid)) {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (!cmd.includes('chromium')) continue;
+        const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
+        const sub = /--utility-sub-type=([a-z]+)/i.exec(cmd)?.[1];
+        kind = `chromium ${sub ?? type}`;
+      } else continue;
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        threads.set(`${pid}/${tid}`, { kind, name, ticks: Number(fields[11]) + Number(fields[12]) });
+      }
+    } catch {
+      // the process or thread ended meanwhile
+    }
+  }
+  return threads;
+}
+
+/** "total X ms CPU/MB: server a, chromium renderer b (thread c, ...), ..." between two snapshots. */
+function cpuBreakdown(before, after, bytes) {
+  if (after.size === 0) return '(no /proc: CPU breakdown not available)';
+  const msPerMB = (ticks) => (ticks * 10) / (bytes / 1e6); // 100 ticks per second on Linux
+  const kinds = new Map();
+  for (const [id, { kind, name, ticks }] of after) {
+    const used = ticks - (before.get(id)?.ticks ?? 0);
+    if (used <= 0) continue;
+    const entry = kinds.get(kind) ?? { ticks: 0, threads: new Map() };
+    entry.ticks += used;
+    entry.threads.set(name, (entry.threads.get(name) ?? 0) + used);
+    kinds.set(kind, entry);
+  }
+  const total = [...kinds.values()].reduce((sum, k) => sum + k.ticks, 0);
+  const lines = [...kinds]
+    .sort((a, b) => b[1].ticks - a[1].ticks)
+    .filter(([, k]) => msPerMB(k.ticks) >= 0.2)
+    .map(([kind, k]) => {
+      const threads = [...k.threads]
+        .sort((a, b) => b[1] - a[1])
+        .filter(([, t]) => msPerMB(t) >= 0.2)
+        .slice(0, 4)
+        .map(([name, t]) => `${name} ${msPerMB(t).toFixed(1)}`)
+        .join(', ');
+      return `      ${msPerMB(k.ticks).toFixed(1).padStart(5)}  ${kind} (${threads})`;
+    });
+  return [`    CPU: ${msPerMB(total).toFixed(1)} ms per MB in all, of which:`, ...lines].join('\n');
 }
 
 const port = await freePort();
@@ -72,6 +163,12 @@ try {
 
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
+  // The session's bearer token, as the page sends it (for the transport-only figure below).
+  let token;
+  page.on('request', (request) => {
+    const authorization = request.headers().authorization;
+    if (authorization?.startsWith('Bearer ')) token = authorization.slice(7);
+  });
   await page.goto(`${url}/signup`);
   await page.getByLabel('Email').fill('bench@example.com');
   await page.getByLabel('Password').fill('correct horse battery');
@@ -81,30 +178,33 @@ try {
   await page.getByRole('button', { name: 'New folder' }).waitFor();
 
   // 1. The page's own AES-GCM rate, the way the SDK calls it.
-  const aesMBps = await page.evaluate(async (mib) => {
-    const key = await crypto.subtle.importKey(
-      'raw',
-      crypto.getRandomValues(new Uint8Array(32)),
-      'AES-GCM',
-      false,
-      ['encrypt'],
-    );
-    const chunk = crypto.getRandomValues(new Uint8Array(16384));
-    const started = performance.now();
-    const batches = (mib * 1024 * 1024) / (16384 * 64);
-    for (let b = 0; b < batches; b++) {
-      await Promise.all(
-        Array.from({ length: 64 }, (_, i) => {
-          const iv = new Uint8Array(12);
-          new DataView(iv.buffer).setUint32(8, b * 64 + i);
-          return crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, chunk);
-        }),
+  const measureAes = () =>
+    page.evaluate(async (mib) => {
+      const key = await crypto.subtle.importKey(
+        'raw',
+        crypto.getRandomValues(new Uint8Array(32)),
+        'AES-GCM',
+        false,
+        ['encrypt'],
       );
-    }
-    return (mib * 1024 * 1024) / 1e6 / ((performance.now() - started) / 1000);
-  }, sizeMiB);
+      const chunk = crypto.getRandomValues(new Uint8Array(16384));
+      const started = performance.now();
+      const batches = (mib * 1024 * 1024) / (16384 * 64);
+      for (let b = 0; b < batches; b++) {
+        await Promise.all(
+          Array.from({ length: 64 }, (_, i) => {
+            const iv = new Uint8Array(12);
+            new DataView(iv.buffer).setUint32(8, b * 64 + i);
+            return crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, chunk);
+          }),
+        );
+      }
+      return (mib * 1024 * 1024) / 1e6 / ((performance.now() - started) / 1000);
+    }, sizeMiB);
+  const aesMBps = await measureAes();
 
   // 2. Upload through the page.
+  let cpuBefore = cpuSnapshot(server.pid);
   let started = performance.now();
   await page.getByLabel('Upload files').setInputFiles(file);
   await page.waitForFunction(
@@ -113,16 +213,63 @@ try {
     { timeout: 600_000, polling: 50 },
   );
   const uploadMs = performance.now() - started;
+  const uploadCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.pid), sizeMiB * MiB);
+
+  // 2b. The transport alone, as the upload worker uses it but with nothing read or encrypted: the
+  // same number of bytes as 8 MiB Blob part bodies, 4 in flight, from the page to the server (an
+  // upload that is then dropped). What upload could reach if reading and encryption were free.
+  cpuBefore = cpuSnapshot(server.pid);
+  const transportMBps = await page.evaluate(
+    async ({ sizeBytes, token }) => {
+      const auth = { authorization: `Bearer ${token}` };
+      const created = await fetch('/uploads', {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ sizeBytes }),
+      });
+      const { upload } = await created.json();
+      const part = crypto.getRandomValues(new Uint8Array(65536));
+      const bytes = new Uint8Array(upload.partSizeBytes);
+      for (let o = 0; o < bytes.length; o += part.length) bytes.set(part.subarray(0, bytes.length - o), o);
+      let next = 1;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (next <= upload.partCount) {
+            const n = next++;
+            const size = Math.min(upload.partSizeBytes, sizeBytes - (n - 1) * upload.partSizeBytes);
+            const response = await fetch(`/uploads/${upload.id}/parts/${n}`, {
+              method: 'PUT',
+              headers: { ...auth, 'content-type': 'application/octet-stream' },
+              body: new Blob([bytes.subarray(0, size)]),
+            });
+            if (!response.ok) throw new Error(`part ${n}: ${response.status}`);
+          }
+        }),
+      );
+      const ms = performance.now() - t0;
+      await fetch(`/uploads/${upload.id}`, { method: 'DELETE', headers: auth });
+      return sizeBytes / 1e6 / (ms / 1000);
+    },
+    { sizeBytes: sizeMiB * MiB, token },
+  );
+  const transportCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.pid), sizeMiB * MiB);
 
   // 3. Download through the service worker, to disk.
   await page.getByRole('row', { name: 'payload.bin', exact: true }).click();
+  cpuBefore = cpuSnapshot(server.pid);
   started = performance.now();
   const downloading = page.waitForEvent('download', { timeout: 600_000 });
   await page.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Download' }).click();
   const download = await downloading;
   const saved = await download.path();
   const downloadMs = performance.now() - started;
+  const downloadCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.pid), sizeMiB * MiB);
   if (statSync(saved).size !== sizeMiB * MiB) throw new Error('the download has the wrong size');
+
+  // The same measurement once more, after the transfers: on a shared machine the baseline moves
+  // with the load, and this shows by how much within one run (the ratios use the first one).
+  const aesAfterMBps = await measureAes();
 
   // 4. Seek to first frame in a big video.
   const video = join(work, 'film.mp4');
@@ -194,11 +341,20 @@ try {
     `  page WebCrypto AES-256-GCM (16 KiB x 64 in flight)   ${aesMBps.toFixed(1)} MB/s  (baseline)`,
   );
   console.log(
+    `    the same again after the download                   ${aesAfterMBps.toFixed(1)} MB/s  (not used in the ratios)`,
+  );
+  console.log(
     `  upload   (input -> worker -> server)                  ${up.toFixed(1)} MB/s  = ${(up / aesMBps).toFixed(2)}x`,
   );
+  console.log(uploadCpu);
+  console.log(
+    `    transport alone (8 MiB Blob parts x 4, no read, no crypto)  ${transportMBps.toFixed(1)} MB/s  = ${(transportMBps / aesMBps).toFixed(2)}x`,
+  );
+  console.log(transportCpu.replace(/^ {4}/gm, '      '));
   console.log(
     `  download (server -> service worker -> disk)           ${down.toFixed(1)} MB/s  = ${(down / aesMBps).toFixed(2)}x`,
   );
+  console.log(downloadCpu);
   console.log(
     `  seek to first frame, ${(videoBytes / MiB).toFixed(0)} MiB video   median ${seeks[2].toFixed(0)} ms (min ${seeks[0].toFixed(0)}, max ${seeks[4].toFixed(0)}, 5 seeks)`,
   );

@@ -2,14 +2,8 @@
 // the page's thread, so the page stays responsive during a 4 GB upload. It opens its own copy of
 // the session from the saved session the page hands it (the master key is unwrapped here with the
 // server-held session secret), and keeps resume records in IndexedDB.
-import {
-  ApiError,
-  HoardClient,
-  type FetchLike,
-  type HoardSession,
-  type SharedFolder,
-  type UploadSource,
-} from '@hoard/client';
+import { ApiError, HoardClient, type FetchLike, type HoardSession, type SharedFolder } from '@hoard/client';
+import { windowedFileSource } from '../lib/windowed-file-source';
 import { IdbResumeStore } from '../shared/idb-resume-store';
 import type { UploadCommand, UploadEvent, UploadShare } from '../shared/messages';
 import { QUOTA_EXCEEDED_MESSAGE } from '../shared/quota-message';
@@ -38,16 +32,6 @@ function emit(event: UploadEvent): void {
   scope.postMessage(event);
 }
 
-function fileSource(file: File): UploadSource {
-  return {
-    sizeBytes: file.size,
-    mtimeMs: file.lastModified,
-    async read(offset, length) {
-      return new Uint8Array(await file.slice(offset, offset + length).arrayBuffer());
-    },
-  };
-}
-
 /** Where an upload goes: the account's own tree, or a folder shared with it. */
 function destination(
   hoard: HoardSession,
@@ -72,7 +56,7 @@ async function upload(command: Extract<UploadCommand, { type: 'upload' }>): Prom
     if (!session) throw new Error('not logged in');
     const hoard = await session;
     const target = await destination(hoard, command.share);
-    await target.upload(command.parent, fileSource(command.file), {
+    await target.upload(command.parent, windowedFileSource(command.file), {
       name: command.name,
       ...(command.mime ? { mime: command.mime } : {}),
       ...(command.thumbnail ? { thumbnail: command.thumbnail } : {}),

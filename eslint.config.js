@@ -44,8 +44,9 @@ export default tseslint.config(
     },
   },
   {
-    // The CLI's tests start the real server through its test support (tests/architecture.test.ts).
-    files: ['packages/cli/src/**/*.test.ts', 'packages/cli/src/testing/**'],
+    // The CLI's tests and the browser tests start the real server and its fixtures through its test
+    // support (tests/architecture.test.ts).
+    files: ['packages/cli/src/**/*.test.ts', 'packages/cli/src/testing/**', 'e2e/**'],
     rules: {
       'no-restricted-imports': [
         'error',

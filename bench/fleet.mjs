@@ -1,6 +1,6 @@
 // Fleet benchmark (issue 6). Against real hoard-server processes built from this checkout (run
 // `npm run build` first), PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres,
-// where it creates and drops hoard_bench_* databases), Ceph RGW (S3_* from `s3-ceph up`, or started
+// where it creates and drops throwaway hoard_test_* databases), Ceph RGW (S3_* from `s3-ceph up`, or started
 // here and stopped at the end) and Redis (REDIS_URL, default redis://127.0.0.1:6379):
 //   1. upload / download MB/s through 1 and 2 servers, direct (presigned) and proxy transfers
 //   2. metadata ops/s (list, mkdir with autocannon; move with a closed loop) on SQLite and PostgreSQL
@@ -12,10 +12,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+// The server's test support (built dist): throwaway databases and free ports, made one way only.
+import { createPostgresDatabase, freePort } from '@hoard/server/testing';
 import * as opaque from '@serenity-kit/opaque';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -78,21 +79,9 @@ async function pgRun(url, statement, params = []) {
 }
 
 async function newDatabase() {
-  const name = `hoard_bench_${randomBytes(5).toString('hex')}`;
-  await pgRun(adminUrl, `CREATE DATABASE ${name}`);
-  cleanups.push(() => pgRun(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+  const database = await createPostgresDatabase(adminUrl);
+  cleanups.push(() => database.drop());
+  return database.url;
 }
 
 function rssMiB(pid, field = 'VmHWM') {

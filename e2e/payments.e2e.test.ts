@@ -1,41 +1,21 @@
 // Paying for a plan in the web app, in a real chromium: a real server with the watch provider (a
-// BIP84 test key) over the local Esplora fixture in its own process. Sign up, open Plans, upgrade,
+// BIP84 test key) over the local Esplora fixture (in this process). Sign up, open Plans, upgrade,
 // read the address off the page, pay part of it on the fixture chain and mine (the page says what is
 // still due), pay the rest (the page turns to Paid with a receipt and the quota grows); the renewal
 // banner ahead of a lapse; an unknown plan and a server without payments answer with messages.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseConfig, startServer, type RunningServer } from '@hoard/server';
+import { EsploraServer, serverMain } from '@hoard/server/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildWebApp, chromiumPath, describeInChromium, repoRoot, signUp } from './harness.js';
 
-const serverDist = join(repoRoot, 'packages', 'server', 'dist');
-const fixtureMain = join(serverDist, 'modules', 'payments', 'test-fixtures', 'esplora-fixture-main.js');
 const VPUB =
   'vpub5Y6cjg78GGuNLsaPhmYsiw4gYX3HoQiRBiSwDaBXKUafCt9bNwWQiitDk5VZ5BVxYnQdwoTyXSs2JHRPAgjAvtbBrf8ZhDYe2jWAqvZVnsc';
 const PRO = { id: 'pro', name: 'Pro', quotaBytes: 10_000_000_000, priceSats: 50_000, periodDays: 30 };
-
-async function startFixture(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [fixtureMain], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      const line = buffer.split('\n')[0];
-      if (buffer.includes('\n') && line) resolve(line.trim());
-    });
-    child.once('exit', () => reject(new Error('the Esplora fixture exited')));
-  });
-  return { url, child };
-}
-
-async function control(url: string, path: string, body: object): Promise<void> {
-  const res = await fetch(`${url}/_fixture/${path}`, { method: 'POST', body: JSON.stringify(body) });
-  expect(res.ok).toBe(true);
-}
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   const child = spawn(process.execPath, args, {
@@ -50,7 +30,7 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
 
 describeInChromium('paying for a plan in the web app', () => {
   let work: string;
-  let fixture: { url: string; child: ChildProcess };
+  let esplora: EsploraServer;
   let server: RunningServer;
   let plain: RunningServer;
   let browser: Browser;
@@ -64,7 +44,8 @@ describeInChromium('paying for a plan in the web app', () => {
     shots = process.env.HOARD_SCREENSHOTS
       ? resolve(repoRoot, process.env.HOARD_SCREENSHOTS)
       : join(work, 'shots');
-    fixture = await startFixture();
+    esplora = new EsploraServer();
+    const esploraUrl = await esplora.start();
     const base = {
       port: 0,
       host: '127.0.0.1',
@@ -78,7 +59,7 @@ describeInChromium('paying for a plan in the web app', () => {
         plans: [PRO],
         xpub: VPUB,
         network: 'regtest',
-        esploraUrl: fixture.url,
+        esploraUrl,
         chainPollSeconds: 1,
       }),
     );
@@ -91,7 +72,7 @@ describeInChromium('paying for a plan in the web app', () => {
     await browser?.close();
     await server?.stop();
     await plain?.stop();
-    fixture?.child.kill('SIGTERM');
+    await esplora?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -137,15 +118,15 @@ describeInChromium('paying for a plan in the web app', () => {
     await page.locator('.checkout').screenshot({ path: join(shots, 'checkout.png') });
 
     // Part of the amount, confirmed: the page says what is still due.
-    await control(fixture.url, 'pay', { address, sats: 20_000 });
-    await control(fixture.url, 'mine', { count: 1 });
+    esplora.chain.pay(address, 20_000);
+    esplora.chain.mine(1);
     await expect
       .poll(() => page.locator('.invoice-status').textContent(), { timeout: 30_000 })
       .toContain('30,000 sats still due');
 
     // The rest: Paid, a receipt, and the plan's quota.
-    await control(fixture.url, 'pay', { address, sats: 30_000 });
-    await control(fixture.url, 'mine', { count: 1 });
+    esplora.chain.pay(address, 30_000);
+    esplora.chain.mine(1);
     await expect
       .poll(() => page.locator('.invoice-status').textContent(), { timeout: 30_000 })
       .toContain('Paid');
@@ -174,7 +155,7 @@ describeInChromium('paying for a plan in the web app', () => {
     await page.screenshot({ path: join(shots, 'quota-refused-phone-dark.png') });
     await page.getByRole('button', { name: 'Cancel' }).click();
     const granted = await run(
-      [join(serverDist, 'main.js'), 'admin', 'grant', email, 'pro', '3', '--data', join(work, 'paying')],
+      [serverMain, 'admin', 'grant', email, 'pro', '3', '--data', join(work, 'paying')],
       { HOARD_PLANS: JSON.stringify([PRO]), HOARD_FREE_QUOTA_BYTES: '1000000', DATABASE_URL: '' },
     );
     expect(granted.code, granted.out).toBe(0);

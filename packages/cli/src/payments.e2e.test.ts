@@ -1,60 +1,38 @@
 // End to end: the real hoard-server with the watch provider (a BIP84 test key) over the local
-// Esplora fixture in its own process, and the real `hoard` CLI: plans, upgrade with a QR code,
-// upgrade --wait --json settling when the coins confirm, invoices, quota --json, and the operator's
-// `hoard-server admin invoices`.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Esplora fixture (in this process: the test pays and mines on its chain), and the real `hoard`
+// CLI: plans, upgrade with a QR code, upgrade --wait --json settling when the coins confirm,
+// invoices, quota --json, and the operator's `hoard-server admin invoices`.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, serverMain, type SpawnedServer, spawnServer } from '@hoard/server/testing';
-import { repoRoot, runHoard, spawnHoard, waitFor } from './testing/harness.js';
+import {
+  createPostgresDatabase,
+  EsploraServer,
+  serverMain,
+  type SpawnedServer,
+  spawnServer,
+} from '@hoard/server/testing';
+import { runHoard, spawnHoard, waitFor } from './testing/harness.js';
 
-const fixtureMain = join(
-  repoRoot,
-  'packages',
-  'server',
-  'dist',
-  'modules',
-  'payments',
-  'test-fixtures',
-  'esplora-fixture-main.js',
-);
 const VPUB =
   'vpub5Y6cjg78GGuNLsaPhmYsiw4gYX3HoQiRBiSwDaBXKUafCt9bNwWQiitDk5VZ5BVxYnQdwoTyXSs2JHRPAgjAvtbBrf8ZhDYe2jWAqvZVnsc';
 const PRO = { id: 'pro', name: 'Pro', quotaBytes: 1_000_000_000_000, priceSats: 50_000, periodDays: 30 };
 const dialects = process.env.DATABASE_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const);
 
-async function startFixture(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [fixtureMain], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      const line = buffer.split('\n')[0];
-      if (buffer.includes('\n') && line) resolve(line.trim());
-    });
-    child.once('exit', () => reject(new Error('the Esplora fixture exited')));
-  });
-  return { url, child };
-}
-
-async function control(url: string, path: string, body: object): Promise<unknown> {
-  const res = await fetch(`${url}/_fixture/${path}`, { method: 'POST', body: JSON.stringify(body) });
-  return res.json();
-}
-
 describe.each(dialects)('paying for a plan from the command line (%s)', (dialect) => {
   let work: string;
   let server: SpawnedServer;
-  let fixture: { url: string; child: ChildProcess };
+  let esplora: EsploraServer;
   let database: { url: string; drop(): Promise<void> } | undefined;
   let env: Record<string, string>;
   const hoard = (args: string[]) => runHoard(args, env);
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'hoard-pay-e2e-'));
-    fixture = await startFixture();
+    esplora = new EsploraServer();
+    const esploraUrl = await esplora.start();
     if (dialect === 'postgres') database = await createPostgresDatabase(process.env.DATABASE_URL ?? '');
     server = await spawnServer({
       dataDir: join(work, 'server-data'),
@@ -63,7 +41,7 @@ describe.each(dialects)('paying for a plan from the command line (%s)', (dialect
         HOARD_PLANS: JSON.stringify([PRO]),
         HOARD_XPUB: VPUB,
         HOARD_NETWORK: 'regtest',
-        HOARD_ESPLORA_URL: fixture.url,
+        HOARD_ESPLORA_URL: esploraUrl,
         HOARD_CHAIN_POLL_SECONDS: '1',
         HOARD_FREE_QUOTA_BYTES: '1000000',
       },
@@ -78,7 +56,7 @@ describe.each(dialects)('paying for a plan from the command line (%s)', (dialect
 
   afterAll(async () => {
     await server?.stop();
-    fixture?.child.kill('SIGTERM');
+    await esplora?.stop();
     await database?.drop();
     rmSync(work, { recursive: true, force: true });
   });
@@ -126,8 +104,8 @@ describe.each(dialects)('paying for a plan from the command line (%s)', (dialect
     expect(created).toMatchObject({ amountSats: PRO.priceSats });
     expect(created.bip21).toBe(`bitcoin:${created.address}?amount=0.0005&label=Hoard%20Pro%2C%2030%20days`);
     expect(Date.parse(created.expiresAt)).toBeGreaterThan(Date.now());
-    await control(fixture.url, 'pay', { address: created.address, sats: PRO.priceSats });
-    await control(fixture.url, 'mine', { count: 1 });
+    esplora.chain.pay(created.address, PRO.priceSats);
+    esplora.chain.mine(1);
     const result = await done;
     expect(result.code, result.stderr).toBe(0);
     const final = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as {

@@ -228,10 +228,6 @@ export class EsploraServer {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (req.method === 'POST' && path.startsWith('/_fixture/')) {
-      this.#control(req, res, path);
-      return;
-    }
     if (req.method === 'POST' && path === '/') {
       this.#rpc(req, res);
       return;
@@ -381,31 +377,6 @@ export class EsploraServer {
             : fail(-5, 'Transaction not in mempool');
         default:
           return fail(-32601, 'Method not found');
-      }
-    });
-  }
-
-  /**
-   * Test controls for other processes (the CLI's end-to-end tests): POST /_fixture/pay
-   * {"address","sats"} -> {"txid"}, POST /_fixture/mine {"count"} -> {"height"}. Not Esplora.
-   */
-  #control(req: IncomingMessage, res: ServerResponse, path: string): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
-        address?: string;
-        sats?: number;
-        count?: number;
-      };
-      res.writeHead(200, { 'content-type': 'application/json' });
-      if (path === '/_fixture/pay' && body.address && body.sats) {
-        res.end(JSON.stringify({ txid: this.chain.pay(body.address, body.sats) }));
-      } else if (path === '/_fixture/mine') {
-        this.chain.mine(body.count ?? 1);
-        res.end(JSON.stringify({ height: this.chain.tip.height }));
-      } else {
-        res.end(JSON.stringify({ error: 'unknown control' }));
       }
     });
   }

@@ -5,12 +5,13 @@
 //   download of the same file (service worker -> disk), MB/s and its ratio to it
 //   time from a seek to the first frame shown, in a video of V MiB (ffmpeg-made H.264), median of 5
 // Options: --size-mib N (default 256), --video-mib V (default 1024), --keep.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+// The server's test support (built dist): starts hoard-server and waits for /healthz, one way only.
+import { spawnServer } from '@hoard/server/testing';
 import { chromium } from 'playwright-core';
 
 const { values } = parseArgs({
@@ -22,36 +23,12 @@ const { values } = parseArgs({
 });
 const sizeMiB = Number(values['size-mib']);
 const videoMiB = Number(values['video-mib']);
-const root = join(import.meta.dirname, '..');
 const MiB = 1024 * 1024;
 const work = mkdtempSync(join(tmpdir(), 'hoard-bench-browser-'));
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const port = await freePort();
-const server = spawn(
-  process.execPath,
-  [join(root, 'packages/server/dist/main.js'), '--data', join(work, 'data'), '--port', String(port)],
-  { env: { ...process.env, HOARD_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
-);
-const url = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${url}/healthz`)).ok) break;
-  } catch {
-    // not yet
-  }
-  if (i > 100) throw new Error('the server did not start');
-  await new Promise((r) => setTimeout(r, 200));
-}
+const server = await spawnServer({ dataDir: join(work, 'data') });
+const url = server.url;
 const browser = await chromium.launch({
   executablePath: process.env.HOARD_CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
@@ -204,7 +181,6 @@ try {
   );
 } finally {
   await browser.close();
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
+  await server.stop();
   if (!values.keep) rmSync(work, { recursive: true, force: true });
 }

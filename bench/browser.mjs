@@ -10,7 +10,7 @@
 // are all busy a transfer can go no faster than the cores divided by that sum. And a second figure
 // for upload: the transport alone (the same bytes as Blob part bodies, nothing read or encrypted).
 // Options: --size-mib N (default 256), --video-mib V (default 1024), --keep.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -22,10 +22,11 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+// The server's test support (built dist): starts hoard-server and waits for /healthz, one way only.
+import { spawnServer } from '@hoard/server/testing';
 import { chromium } from 'playwright-core';
 
 const { values } = parseArgs({
@@ -37,19 +38,9 @@ const { values } = parseArgs({
 });
 const sizeMiB = Number(values['size-mib']);
 const videoMiB = Number(values['video-mib']);
-const root = join(import.meta.dirname, '..');
 const MiB = 1024 * 1024;
 const work = mkdtempSync(join(tmpdir(), 'hoard-bench-browser-'));
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * CPU ticks used so far by every thread of the server and of chromium, keyed by thread, with the
@@ -127,22 +118,8 @@ function cpuBreakdown(before, after, bytes) {
   return [`    CPU: ${msPerMB(total).toFixed(1)} ms per MB in all, of which:`, ...lines].join('\n');
 }
 
-const port = await freePort();
-const server = spawn(
-  process.execPath,
-  [join(root, 'packages/server/dist/main.js'), '--data', join(work, 'data'), '--port', String(port)],
-  { env: { ...process.env, HOARD_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
-);
-const url = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${url}/healthz`)).ok) break;
-  } catch {
-    // not yet
-  }
-  if (i > 100) throw new Error('the server did not start');
-  await new Promise((r) => setTimeout(r, 200));
-}
+const server = await spawnServer({ dataDir: join(work, 'data') });
+const url = server.url;
 const browser = await chromium.launch({
   executablePath: process.env.HOARD_CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
@@ -204,7 +181,7 @@ try {
   const aesMBps = await measureAes();
 
   // 2. Upload through the page.
-  let cpuBefore = cpuSnapshot(server.pid);
+  let cpuBefore = cpuSnapshot(server.process.pid);
   let started = performance.now();
   await page.getByLabel('Upload files').setInputFiles(file);
   await page.waitForFunction(
@@ -213,12 +190,12 @@ try {
     { timeout: 600_000, polling: 50 },
   );
   const uploadMs = performance.now() - started;
-  const uploadCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.pid), sizeMiB * MiB);
+  const uploadCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.process.pid), sizeMiB * MiB);
 
   // 2b. The transport alone, as the upload worker uses it but with nothing read or encrypted: the
   // same number of bytes as 8 MiB Blob part bodies, 4 in flight, from the page to the server (an
   // upload that is then dropped). What upload could reach if reading and encryption were free.
-  cpuBefore = cpuSnapshot(server.pid);
+  cpuBefore = cpuSnapshot(server.process.pid);
   const transportMBps = await page.evaluate(
     async ({ sizeBytes, token }) => {
       const auth = { authorization: `Bearer ${token}` };
@@ -253,18 +230,18 @@ try {
     },
     { sizeBytes: sizeMiB * MiB, token },
   );
-  const transportCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.pid), sizeMiB * MiB);
+  const transportCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.process.pid), sizeMiB * MiB);
 
   // 3. Download through the service worker, to disk.
   await page.getByRole('row', { name: 'payload.bin', exact: true }).click();
-  cpuBefore = cpuSnapshot(server.pid);
+  cpuBefore = cpuSnapshot(server.process.pid);
   started = performance.now();
   const downloading = page.waitForEvent('download', { timeout: 600_000 });
   await page.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Download' }).click();
   const download = await downloading;
   const saved = await download.path();
   const downloadMs = performance.now() - started;
-  const downloadCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.pid), sizeMiB * MiB);
+  const downloadCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.process.pid), sizeMiB * MiB);
   if (statSync(saved).size !== sizeMiB * MiB) throw new Error('the download has the wrong size');
 
   // The same measurement once more, after the transfers: on a shared machine the baseline moves
@@ -360,7 +337,6 @@ try {
   );
 } finally {
   await browser.close();
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
+  await server.stop();
   if (!values.keep) rmSync(work, { recursive: true, force: true });
 }

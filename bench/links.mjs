@@ -8,10 +8,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+// The server's test support (built dist): starts hoard-server and waits for /healthz, one way only.
+import { spawnServer } from '@hoard/server/testing';
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +24,6 @@ const { values } = parseArgs({
 const sizeMiB = Number(values['size-mib']);
 const fileCount = Number(values.files);
 const root = join(import.meta.dirname, '..');
-const serverMain = join(root, 'packages/server/dist/main.js');
 const cliMain = join(root, 'packages/cli/dist/main.js');
 const { HoardClient, PublicLinkSession } = await import(join(root, 'packages/client/dist/index.js'));
 const { nodeAead } = await import(join(root, 'packages/cli/dist/node-aead.js'));
@@ -31,15 +31,6 @@ const { nodeFetch } = await import(join(root, 'packages/cli/dist/node-fetch.js')
 const work = mkdtempSync(join(tmpdir(), 'hoard-bench-links-'));
 const MiB = 1024 * 1024;
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function hoard(args, env) {
   return new Promise((resolve, reject) => {
@@ -78,21 +69,8 @@ async function main() {
   );
   writeRandomFile(input, bytes);
 
-  const port = await freePort();
-  const server = spawn(process.execPath, [serverMain, '--data', join(work, 'data'), '--port', String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, HOARD_LOG_LEVEL: 'warn' },
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (i > 200) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const server = await spawnServer({ dataDir: join(work, 'data') });
+  const base = server.url;
   const env = {
     HOARD_SERVER: base,
     HOARD_HOME: join(work, 'home'),
@@ -152,7 +130,7 @@ async function main() {
     console.log(`| bytes downloaded equal uploaded (both ways) | ${same ? 'yes' : 'NO'} | | |`);
     if (!same || entries.length !== fileCount) process.exitCode = 1;
   } finally {
-    server.kill('SIGTERM');
+    await server.stop();
     if (!values.keep) rmSync(work, { recursive: true, force: true });
   }
 }

@@ -23,10 +23,11 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+// The server's test support (built dist): starts hoard-server and waits for /healthz, one way only.
+import { spawnServer } from '@hoard/server/testing';
 
 const { values } = parseArgs({
   options: {
@@ -41,20 +42,10 @@ const largeFile = values.only !== 'small-files';
 const sizeMiB = Number(values['size-mib']);
 const fileCount = Number(values.files);
 const root = join(import.meta.dirname, '..');
-const serverMain = join(root, 'packages/server/dist/main.js');
 const cliMain = join(root, 'packages/cli/dist/main.js');
 const work = mkdtempSync(join(tmpdir(), 'hoard-bench-'));
 const MiB = 1024 * 1024;
 const mbps = (bytes, ms) => (bytes / 1e6 / (ms / 1000)).toFixed(1);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Peak resident set size of a live process, in MiB (the kernel's high-water mark). */
 function peakRssMiB(pid) {
@@ -159,24 +150,13 @@ async function main() {
     gcmMs = gcmDecryptRate(bytes);
   }
 
-  const port = await freePort();
-  const dataDir = join(work, 'data');
-  const server = spawn(process.execPath, [serverMain, '--data', dataDir, '--port', String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, HOARD_LOG_LEVEL: 'warn' },
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (i > 200) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const server = await spawnServer({ dataDir: join(work, 'data') });
+  const base = server.url;
   let serverPeak = 0;
-  const serverTimer = setInterval(() => (serverPeak = Math.max(serverPeak, peakRssMiB(server.pid) ?? 0)), 50);
+  const serverTimer = setInterval(
+    () => (serverPeak = Math.max(serverPeak, peakRssMiB(server.process.pid) ?? 0)),
+    50,
+  );
 
   const env = {
     HOARD_SERVER: base,
@@ -251,7 +231,7 @@ async function main() {
     if (!same) process.exitCode = 1;
   } finally {
     clearInterval(serverTimer);
-    server.kill('SIGTERM');
+    await server.stop();
     if (!values.keep) rmSync(work, { recursive: true, force: true });
   }
 }

@@ -7,7 +7,7 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { signUp, testBytes, throttleUploads, type Harness } from './harness.js';
+import { dropFromDisk, partlyUploaded, signUp, testBytes, throttleUploads, type Harness } from './harness.js';
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -83,31 +83,13 @@ export function uploadScenarios(harness: () => Harness) {
       for (let i = 0; i < 64; i++) file.set(testBytes(mib, 200 + i), i * mib);
       writeFileSync(path, file);
 
-      const context = await h.context();
-      const page = await context.newPage();
+      const page = await (await h.context()).newPage();
       await signUp(page, h.url);
       await throttleUploads(page, 8 * mib);
-      // A real drop of a file from disk (DevTools' drag input, as the OS would deliver it): chromium
-      // gives the page a FileSystemFileHandle for it.
-      const cdp = await context.newCDPSession(page);
-      const data = { items: [], files: [path], dragOperationsMask: 1 };
-      const box = (await page.getByRole('grid').boundingBox())!;
-      const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-      for (const type of ['dragEnter', 'dragOver', 'drop'] as const) {
-        await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
-      }
+      // A real drop of a file from disk: chromium gives the page a FileSystemFileHandle for it.
+      await dropFromDisk(page, page.getByRole('grid'), [path]);
       // Some parts landed, not all: then the page goes away.
-      const fraction = await page.waitForFunction(
-        () => {
-          const bar = document.querySelector<HTMLProgressElement>(
-            'progress[aria-label="Progress of dropped.bin"]',
-          );
-          return bar !== null && bar.value > 0 ? bar.value / bar.max : false;
-        },
-        undefined,
-        { timeout: 120_000, polling: 50 },
-      );
-      expect(await fraction.jsonValue()).toBeLessThan(1);
+      expect(await partlyUploaded(page, 'dropped.bin')).toBeLessThan(1);
       await page.reload();
 
       // The unfinished upload kept its handle: Resume, and nothing to pick.

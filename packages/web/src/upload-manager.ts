@@ -30,31 +30,23 @@ export interface UploadJob {
   speedBps: number;
 }
 
-/** A folder shared with this account as an upload's destination; `name` is its folder's name. */
-export interface SharedDestination {
-  share: UploadShare;
-  name: string;
-}
-
 /** A file to upload: into `parent` (of `shared`, else of the account's own tree). */
 export interface NewUpload {
   file: File;
   parent: RemoteEntry;
   name?: string;
-  shared?: SharedDestination;
+  shared?: UploadShare;
   handle?: FileSystemFileHandle;
 }
 
 /** Finds the folder of an unfinished upload again after a reload (by its path, in its tree). */
-export type LocateFolder = (
-  pending: PendingUpload,
-) => Promise<{ parent: RemoteEntry; shared?: SharedDestination }>;
+export type LocateFolder = (pending: PendingUpload) => Promise<{ parent: RemoteEntry; shared?: UploadShare }>;
 
 interface Internal {
   job: UploadJob;
   file: File;
   parent: RemoteEntry;
-  shared?: SharedDestination;
+  shared?: UploadShare;
   handle?: FileSystemFileHandle;
   resumeKey: string;
   samples: { at: number; bytes: number }[];
@@ -208,7 +200,7 @@ export class UploadManager {
         folderPath: job.parent.path,
         sizeBytes: job.file.size,
         parentId: job.parent.id,
-        ...(job.shared ? { shareId: job.shared.share.share.id, shareName: job.shared.name } : {}),
+        ...(job.shared ? { shareId: job.shared.share.id } : {}),
         ...(job.handle ? { handle: job.handle } : {}),
       };
       void idbSet('pending', job.resumeKey, pending).then(() => this.#loadPending());
@@ -223,7 +215,7 @@ export class UploadManager {
           resumeKey: job.resumeKey,
           ...(job.file.type ? { mime: job.file.type } : {}),
           ...(thumbnail ? { thumbnail } : {}),
-          ...(job.shared ? { share: job.shared.share } : {}),
+          ...(job.shared ? { share: job.shared } : {}),
         }),
       );
     }

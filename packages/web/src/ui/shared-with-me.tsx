@@ -18,7 +18,8 @@ import type { Share } from '@hoard/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ChangedKeysError, Contacts } from '../contacts';
 import { releaseStream } from '../service-worker-client';
-import type { SharedDestination, UploadManager } from '../upload-manager';
+import type { UploadShare } from '../shared/messages';
+import type { UploadManager } from '../upload-manager';
 import { ErrorMessage } from './dialog';
 import type { PickedFile } from './dropped-files';
 import { FileList, sortEntries, type Sort } from './file-list';
@@ -49,13 +50,13 @@ async function trustedOwner(session: HoardSession, share: Share) {
 export async function openSharedFolder(
   session: HoardSession,
   shareId: string,
-): Promise<{ folder: SharedFolder; destination: SharedDestination }> {
+): Promise<{ folder: SharedFolder; destination: UploadShare }> {
   const { incoming } = await session.shares.list();
   const share = incoming.find((s) => s.id === shareId && s.status === 'accepted');
   if (!share) throw new Error('This share is gone: the owner removed you or the folder is no longer there.');
   const ownerKeys = await trustedOwner(session, share);
   const folder = await session.shares.open(share, ownerKeys);
-  return { folder, destination: { share: { share, ownerKeys }, name: folder.root.name } };
+  return { folder, destination: { share, ownerKeys } };
 }
 
 export function SharedWithMePage(props: {
@@ -295,7 +296,7 @@ function SharedFolderView(props: {
     if (!writable || picked.length === 0) return;
     setError(undefined);
     try {
-      const destination = { share: { share: folder.share, ownerKeys }, name: folder.root.name };
+      const destination = { share: folder.share, ownerKeys };
       if (await queuePicked(uploads, folder, current, picked, destination)) await refresh();
     } catch (caught) {
       failed(caught);

@@ -4,7 +4,8 @@
 // files into their folders (created on the way), and a refresh of the listing as uploads land.
 import type { RemoteEntry } from '@hoard/client';
 import { useEffect, useState, type DragEvent } from 'react';
-import type { SharedDestination, UploadManager } from '../upload-manager';
+import type { UploadShare } from '../shared/messages';
+import type { UploadManager } from '../upload-manager';
 import { filesOfDrop, filesOfInput, handlePicking, type PickedFile } from './dropped-files';
 import { DRAG_TYPE } from './file-list';
 
@@ -80,7 +81,7 @@ export async function queuePicked(
   tree: { ensureFolder(parent: RemoteEntry, name: string): Promise<RemoteEntry> },
   folder: RemoteEntry,
   picked: PickedFile[],
-  shared?: SharedDestination,
+  shared?: UploadShare,
 ): Promise<boolean> {
   const folders = new Map<string, RemoteEntry>([['', folder]]);
   const jobs = [];

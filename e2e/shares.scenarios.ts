@@ -120,6 +120,12 @@ export function sharesScenarios(harness: () => Harness) {
     expect(download.suggestedFilename()).toBe('report.bin');
     expect(contentRequests.length).toBeGreaterThan(0);
     expect(contentRequests.every((r) => r.serviceWorker() !== null)).toBe(true);
+    // Read-only: a drop is refused with a message, nothing is queued.
+    const refused = await fileTransfer(bob, 'refused.bin', testBytes(1000, 34));
+    await bob.dispatchEvent('.shared-folder', 'dragover', { dataTransfer: refused });
+    await bob.dispatchEvent('.shared-folder', 'drop', { dataTransfer: refused });
+    await expect.poll(() => bob.getByRole('alert').textContent()).toContain('read-only');
+    expect(await bob.getByRole('listitem', { name: 'Upload of refused.bin' }).count()).toBe(0);
     // The image previews in place, decrypted by bob's service worker from the share's routes.
     await row(bob, 'blue.png').dblclick();
     const image = bob.getByRole('dialog', { name: 'blue.png' }).getByRole('img', { name: 'blue.png' });

@@ -1,7 +1,8 @@
 // A big upload survives a reload: picked again after the reload, the file continues from the
 // parts already on the server, and the result is byte for byte the file. A file dropped from the
 // desktop comes with a handle (File System Access) that the page keeps in IndexedDB: after a reload
-// it resumes from that handle, with no picking again.
+// it resumes from that handle, with no picking again; so does a file picked with "Upload files",
+// which in chromium opens the browser's file picker (showOpenFilePicker) for handles.
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,5 +116,56 @@ export function uploadScenarios(harness: () => Harness) {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }, 300_000);
+
+  it('picks with the browser file picker, and resumes from the picked handle after a reload', async () => {
+    const h = harness();
+    const mib = 1024 * 1024;
+    const page = await (await h.context()).newPage();
+    await signUp(page, h.url);
+    // Playwright cannot answer chromium's showOpenFilePicker dialog (microsoft/playwright#8850), so
+    // the dialog alone is stood in for: it hands back a real FileSystemFileHandle, of a file written
+    // into this origin's private file system (the same bytes as testBytes(24 MiB, 77) here).
+    await page.evaluate(async (size) => {
+      const root = await navigator.storage.getDirectory();
+      const handle = await root.getFileHandle('picked.bin', { create: true });
+      const writable = await handle.createWritable();
+      const bytes = new Uint8Array(size);
+      let x = 77;
+      for (let i = 0; i < size; i += 4) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        bytes[i] = x & 0xff;
+        bytes[i + 1] = (x >>> 8) & 0xff;
+        bytes[i + 2] = (x >>> 16) & 0xff;
+        bytes[i + 3] = (x >>> 24) & 0xff;
+      }
+      await writable.write(bytes);
+      await writable.close();
+      (
+        window as unknown as { showOpenFilePicker: () => Promise<FileSystemFileHandle[]> }
+      ).showOpenFilePicker = () => Promise.resolve([handle]);
+    }, 24 * mib);
+    const expected = createHash('sha256')
+      .update(testBytes(24 * mib, 77))
+      .digest('hex');
+    await throttleUploads(page, 4 * mib);
+    // A click on "Upload files" goes to the picker, not to the plain input.
+    await page.locator('label', { hasText: 'Upload files' }).click();
+    expect(await partlyUploaded(page, 'picked.bin')).toBeLessThan(1);
+    await page.reload();
+
+    const unfinished = page.getByRole('listitem', { name: 'Unfinished upload of picked.bin' });
+    await unfinished.getByRole('button', { name: 'Resume picked.bin' }).click();
+    const status = page.getByRole('listitem', { name: 'Upload of picked.bin' });
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/resumed \([1-9]\d* of/);
+    await expect.poll(() => status.textContent(), { timeout: 120_000 }).toContain('Done');
+    await page.getByRole('row', { name: 'picked.bin', exact: true }).click();
+    const downloading = page.waitForEvent('download', { timeout: 120_000 });
+    await page.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'Download' }).click();
+    const download = await downloading;
+    expect(await download.failure()).toBeNull();
+    expect(await sha256File(await download.path())).toBe(expected);
   }, 300_000);
 }

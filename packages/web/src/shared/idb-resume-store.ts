@@ -25,7 +25,6 @@ export interface PendingUpload {
   /** The folder's path; in a folder shared with this account (`shareId`), from its name down. */
   folderPath: string;
   sizeBytes: number;
-  parentId?: string;
   /** Into a folder shared with this account: the share's id. */
   shareId?: string;
   /** The file's handle (File System Access), where the browser gave one: no picking again. */

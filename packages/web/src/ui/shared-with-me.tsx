@@ -219,6 +219,12 @@ function SharedFolderView(props: {
   const selection = sorted.filter((e) => selected.has(e.id));
   const single = selection.length === 1 ? selection[0] : undefined;
 
+  function failed(caught: unknown) {
+    setStatus(undefined);
+    if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);
+    setError(sharedFailure(caught));
+  }
+
   async function act(what: string, action: () => Promise<void>) {
     setError(undefined);
     setStatus(`${what}…`);
@@ -226,17 +232,9 @@ function SharedFolderView(props: {
       await action();
       setStatus(`${what}: done.`);
     } catch (caught) {
-      setStatus(undefined);
-      if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);
-      setError(sharedFailure(caught));
+      failed(caught);
     }
     await refresh();
-  }
-
-  function failed(caught: unknown) {
-    setStatus(undefined);
-    if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);
-    setError(sharedFailure(caught));
   }
 
   /** Others change a shared folder too: the entries as listed now, not as first shown. */
@@ -293,9 +291,10 @@ function SharedFolderView(props: {
 
   /** Into the upload worker's queue, as own uploads (the share's routes, the owner's quota). */
   async function upload(picked: PickedFile[]) {
-    if (!writable || picked.length === 0) return;
+    if (picked.length === 0) return;
     setError(undefined);
     try {
+      if (!writable) throw new ApiError('SHARE_READ_ONLY', 403, 'read-only');
       const destination = { share: folder.share, ownerKeys };
       if (await queuePicked(uploads, folder, current, picked, destination)) await refresh();
     } catch (caught) {
@@ -310,7 +309,7 @@ function SharedFolderView(props: {
     <section
       className={`manager shared-folder${dragging && writable ? ' dragging' : ''}`}
       aria-labelledby="shared-folder-title"
-      {...(writable ? dropProps : {})}
+      {...dropProps}
     >
       <h1 id="shared-folder-title" className="visually-hidden">
         {folder.root.name}, shared by {folder.share.owner.email}

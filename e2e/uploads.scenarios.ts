@@ -4,7 +4,7 @@
 // it resumes from that handle, with no picking again; so does a file picked with "Upload files",
 // which in chromium opens the browser's file picker (showOpenFilePicker) for handles.
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -113,6 +113,43 @@ export function uploadScenarios(harness: () => Harness) {
       const download = await downloading;
       expect(await download.failure()).toBeNull();
       expect(await sha256File(await download.path())).toBe(createHash('sha256').update(file).digest('hex'));
+
+      // A folder dropped from disk is walked through its directory handle, subfolders included.
+      const album = join(dir, 'album');
+      mkdirSync(join(album, 'day 2'), { recursive: true });
+      writeFileSync(join(album, 'a.txt'), 'first\n');
+      writeFileSync(join(album, 'day 2', 'b.txt'), 'second\n');
+      // (What the page's drop handler is given: a directory handle, so it walks handles.)
+      await page.evaluate(() => {
+        const seen = window as unknown as { droppedKind?: Promise<string | undefined> };
+        seen.droppedKind = new Promise((resolve) =>
+          window.addEventListener(
+            'drop',
+            (event) => {
+              const item = event.dataTransfer?.items[0] as
+                | (DataTransferItem & { getAsFileSystemHandle(): Promise<FileSystemHandle | null> })
+                | undefined;
+              void item?.getAsFileSystemHandle().then((handle) => resolve(handle?.kind));
+            },
+            { capture: true, once: true },
+          ),
+        );
+      });
+      await dropFromDisk(page, page.getByRole('grid'), [album]);
+      expect(
+        await page.evaluate(() => (window as unknown as { droppedKind: Promise<string> }).droppedKind),
+      ).toBe('directory');
+      for (const name of ['a.txt', 'b.txt']) {
+        await expect
+          .poll(() => page.getByRole('listitem', { name: `Upload of ${name}` }).textContent(), {
+            timeout: 60_000,
+          })
+          .toContain('Done');
+      }
+      await page.getByRole('row', { name: 'album', exact: true }).dblclick();
+      await page.getByRole('row', { name: 'a.txt', exact: true }).waitFor();
+      await page.getByRole('row', { name: 'day 2', exact: true }).dblclick();
+      await page.getByRole('row', { name: 'b.txt', exact: true }).waitFor();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -155,7 +155,7 @@ export function uploadScenarios(harness: () => Harness) {
     }
   }, 300_000);
 
-  it('picks with the browser file picker, and resumes from the picked handle after a reload', async () => {
+  it('picks with the browser pickers (a file resumes from its handle after a reload; a folder)', async () => {
     const h = harness();
     const mib = 1024 * 1024;
     const page = await (await h.context()).newPage();
@@ -204,5 +204,28 @@ export function uploadScenarios(harness: () => Harness) {
     const download = await downloading;
     expect(await download.failure()).toBeNull();
     expect(await sha256File(await download.path())).toBe(expected);
+
+    // "Upload folder" the same way: the folder picker's directory handle, walked with subfolders.
+    await page.evaluate(async () => {
+      const root = await navigator.storage.getDirectory();
+      const trip = await root.getDirectoryHandle('trip', { create: true });
+      const day = await trip.getDirectoryHandle('day 1', { create: true });
+      for (const [folder, name] of [
+        [trip, 'x.txt'],
+        [day, 'y.txt'],
+      ] as const) {
+        const writable = await (await folder.getFileHandle(name, { create: true })).createWritable();
+        await writable.write(`${name}\n`);
+        await writable.close();
+      }
+      (
+        window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }
+      ).showDirectoryPicker = () => Promise.resolve(trip);
+    });
+    await page.locator('label', { hasText: 'Upload folder' }).click();
+    await page.getByRole('row', { name: 'trip', exact: true }).dblclick();
+    await page.getByRole('row', { name: 'x.txt', exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByRole('row', { name: 'day 1', exact: true }).dblclick();
+    await page.getByRole('row', { name: 'y.txt', exact: true }).waitFor({ timeout: 60_000 });
   }, 300_000);
 }

@@ -1,7 +1,8 @@
 // What both file views (the account's own folders and folders shared with it) need to start
-// uploads: the "Upload files" button (with handles where the browser has a handle picker, the plain
-// input everywhere else), drops of files and folders anywhere on the view, the queueing of picked
-// files into their folders (created on the way), and a refresh of the listing as uploads land.
+// uploads: the "Upload files" and "Upload folder" buttons (with handles where the browser has
+// handle pickers, the plain input everywhere else), drops of files and folders anywhere on the view,
+// the queueing of picked files into their folders (created on the way), and a refresh of the
+// listing as uploads land.
 import type { RemoteEntry } from '@hoard/client';
 import { useEffect, useState, type DragEvent } from 'react';
 import type { UploadShare } from '../shared/messages';

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, startServer, type RunningServer } from '@hoard/server';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 
 export const repoRoot = join(import.meta.dirname, '..');
@@ -170,4 +170,33 @@ export async function throttleUploads(page: Page, bytesPerSecond: number): Promi
     downloadThroughput: -1,
     uploadThroughput: bytesPerSecond,
   });
+}
+
+/**
+ * Drops files from disk onto the middle of `target` as the desktop would (DevTools' drag input, not
+ * a DataTransfer made in the page): chromium gives the page File System Access handles for them.
+ */
+export async function dropFromDisk(page: Page, target: Locator, paths: string[]): Promise<void> {
+  const box = await target.boundingBox();
+  if (!box) throw new Error('the drop target is not on screen');
+  const cdp = await page.context().newCDPSession(page);
+  const data = { items: [], files: paths, dragOperationsMask: 1 };
+  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  for (const type of ['dragEnter', 'dragOver', 'drop'] as const) {
+    await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+  }
+  await cdp.detach();
+}
+
+/** Waits until some parts of the upload of `name` landed, and returns the fraction (below 1). */
+export async function partlyUploaded(page: Page, name: string, timeoutMs = 120_000): Promise<number> {
+  const fraction = await page.waitForFunction(
+    (label) => {
+      const bar = document.querySelector<HTMLProgressElement>(`progress[aria-label="${label}"]`);
+      return bar !== null && bar.value > 0 ? bar.value / bar.max : false;
+    },
+    `Progress of ${name}`,
+    { timeout: timeoutMs, polling: 50 },
+  );
+  return Number(await fraction.jsonValue());
 }

@@ -2,13 +2,24 @@
 // safety number shown and pinned); bob accepts, downloads the same bytes (20 MiB, decrypted to disk
 // by his service worker), previews an image in place, downloads the whole folder as one ZIP and has
 // no way to write; ada removes bob and bob's view says the share is gone; shared again with "Can
-// edit", bob uploads through the same upload queue as his own files (by the input, by a drop, and a
-// big one paused and resumed) and ada finds the same bytes in her folder.
-import { readFileSync } from 'node:fs';
+// edit", bob uploads through the same upload queue as his own files (by the input, by a drop, a big
+// one paused and resumed, and one dropped from disk that a reload interrupts and Resume continues
+// from its stored handle) and ada finds the same bytes in her folder.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { JSHandle } from 'playwright-core';
 import type { Page, Request } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { downloadRow, signUp, testBytes, throttleUploads, type Harness } from './harness.js';
+import {
+  downloadRow,
+  dropFromDisk,
+  partlyUploaded,
+  signUp,
+  testBytes,
+  throttleUploads,
+  type Harness,
+} from './harness.js';
 import { expectReadable } from './look.scenarios.js';
 import { sha256, zipListing } from './organise.scenarios.js';
 
@@ -109,6 +120,12 @@ export function sharesScenarios(harness: () => Harness) {
     expect(download.suggestedFilename()).toBe('report.bin');
     expect(contentRequests.length).toBeGreaterThan(0);
     expect(contentRequests.every((r) => r.serviceWorker() !== null)).toBe(true);
+    // Read-only: a drop is refused with a message, nothing is queued.
+    const refused = await fileTransfer(bob, 'refused.bin', testBytes(1000, 34));
+    await bob.dispatchEvent('.shared-folder', 'dragover', { dataTransfer: refused });
+    await bob.dispatchEvent('.shared-folder', 'drop', { dataTransfer: refused });
+    await expect.poll(() => bob.getByRole('alert').textContent()).toContain('read-only');
+    expect(await bob.getByRole('listitem', { name: 'Upload of refused.bin' }).count()).toBe(0);
     // The image previews in place, decrypted by bob's service worker from the share's routes.
     await row(bob, 'blue.png').dblclick();
     const image = bob.getByRole('dialog', { name: 'blue.png' }).getByRole('img', { name: 'blue.png' });
@@ -182,6 +199,24 @@ export function sharesScenarios(harness: () => Harness) {
     await job.getByRole('button', { name: 'Resume big-from-bob.bin' }).click();
     await expect.poll(() => job.textContent(), { timeout: 120_000 }).toContain('Done');
     await row(bob, 'big-from-bob.bin').waitFor({ timeout: 60_000 });
+    // A file dropped from disk keeps its handle: a reload midway, then Resume from the uploads
+    // panel finds the shared folder again and continues, with no picking again.
+    const dir = mkdtempSync(join(tmpdir(), 'hoard-shared-drop-'));
+    const handled = Buffer.alloc(48 * 1024 * 1024);
+    for (let i = 0; i < 48; i++) handled.set(testBytes(1024 * 1024, 300 + i), i * 1024 * 1024);
+    writeFileSync(join(dir, 'handled.bin'), handled);
+    await throttleUploads(bob, 8 * 1024 * 1024);
+    await dropFromDisk(bob, bob.getByRole('grid'), [join(dir, 'handled.bin')]);
+    expect(await partlyUploaded(bob, 'handled.bin')).toBeLessThan(1);
+    await bob.reload();
+    const unfinished = bob.getByRole('listitem', { name: 'Unfinished upload of handled.bin' });
+    expect(await unfinished.textContent()).toContain('in Project (shared with you)');
+    await unfinished.getByRole('button', { name: 'Resume handled.bin' }).click();
+    const resumed = bob.getByRole('listitem', { name: 'Upload of handled.bin' });
+    await expect.poll(() => resumed.textContent(), { timeout: 60_000 }).toMatch(/resumed \([1-9]\d* of/);
+    await expect.poll(() => resumed.textContent(), { timeout: 120_000 }).toContain('Done');
+    rmSync(dir, { recursive: true, force: true });
+    await bob.getByRole('list', { name: 'Shared folders' }).getByRole('button', { name: 'Project' }).click();
     const tools = bob.getByRole('toolbar', { name: 'Files' });
     await tools.getByRole('button', { name: 'New folder' }).click();
     await bob.getByLabel('Folder name').fill('notes');
@@ -198,6 +233,7 @@ export function sharesScenarios(harness: () => Harness) {
     expect((await downloadRow(ada, 'from-bob.bin')).equals(fromBob)).toBe(true);
     expect((await downloadRow(ada, 'dropped-by-bob.bin')).equals(dropped)).toBe(true);
     expect(sha256(await downloadRow(ada, 'big-from-bob.bin'))).toBe(sha256(big));
+    expect(sha256(await downloadRow(ada, 'handled.bin'))).toBe(sha256(handled));
 
     // Both screens fit a phone, with readable contrast.
     await bob.setViewportSize({ width: 390, height: 844 });

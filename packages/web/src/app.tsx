@@ -39,7 +39,11 @@ export function navigate(path: string): void {
 async function locateFolder(session: HoardSession, pending: PendingUpload): ReturnType<LocateFolder> {
   if (pending.shareId === undefined) return { parent: await session.tree.getFolder(pending.folderPath) };
   const { folder, destination } = await openSharedFolder(session, pending.shareId);
-  const parent = await folder.get(pending.folderPath);
+  // Paths in a shared folder start with its own name; get() takes them from below it.
+  const root = folder.root.path;
+  if (pending.folderPath !== root && !pending.folderPath.startsWith(`${root}/`))
+    throw new Error(`${pending.folderPath} is no longer in the shared folder ${folder.root.name}.`);
+  const parent = await folder.get(pending.folderPath.slice(root.length));
   if (parent.type !== 'folder') throw new Error(`${pending.folderPath} is no longer a folder.`);
   return { parent, shared: destination };
 }

@@ -30,31 +30,23 @@ export interface UploadJob {
   speedBps: number;
 }
 
-/** A folder shared with this account as an upload's destination; `name` is its folder's name. */
-export interface SharedDestination {
-  share: UploadShare;
-  name: string;
-}
-
 /** A file to upload: into `parent` (of `shared`, else of the account's own tree). */
 export interface NewUpload {
   file: File;
   parent: RemoteEntry;
   name?: string;
-  shared?: SharedDestination;
+  shared?: UploadShare;
   handle?: FileSystemFileHandle;
 }
 
 /** Finds the folder of an unfinished upload again after a reload (by its path, in its tree). */
-export type LocateFolder = (
-  pending: PendingUpload,
-) => Promise<{ parent: RemoteEntry; shared?: SharedDestination }>;
+export type LocateFolder = (pending: PendingUpload) => Promise<{ parent: RemoteEntry; shared?: UploadShare }>;
 
 interface Internal {
   job: UploadJob;
   file: File;
   parent: RemoteEntry;
-  shared?: SharedDestination;
+  shared?: UploadShare;
   handle?: FileSystemFileHandle;
   resumeKey: string;
   samples: { at: number; bytes: number }[];
@@ -70,6 +62,7 @@ export class UploadManager {
   readonly #listeners = new Set<() => void>();
   #snapshot: UploadJob[] = [];
   #pending: PendingUpload[] = [];
+  readonly #resuming = new Set<string>();
   /** Uploads finished since the page loaded (the quota bar follows it). */
   landedCount = 0;
   /** Called when a file lands (the page refreshes the folder it is in). */
@@ -164,12 +157,19 @@ export class UploadManager {
    */
   async resumePending(resumeKey: string, locate: LocateFolder): Promise<void> {
     const pending = this.#pending.find((p) => p.resumeKey === resumeKey);
-    if (!pending) return;
-    const file = pending.handle && (await fileOfHandle(pending.handle));
-    if (!file) throw new Error(`Hoard may not read ${pending.name} any more: pick it again.`);
-    const { parent, shared } = await locate(pending);
-    if (resumeKeyOf(parent.id, pending.name, file) !== resumeKey) await this.#forget(resumeKey);
-    this.add([{ file, parent, name: pending.name, ...(shared ? { shared } : {}), handle: pending.handle! }]);
+    // A second click while the first one still looks for the file and its folder does nothing.
+    if (!pending || this.#resuming.has(resumeKey)) return;
+    this.#resuming.add(resumeKey);
+    try {
+      const { handle } = pending;
+      const file = handle && (await fileOfHandle(handle));
+      if (!handle || !file) throw new Error(`Hoard may not read ${pending.name} any more: pick it again.`);
+      const { parent, shared } = await locate(pending);
+      if (resumeKeyOf(parent.id, pending.name, file) !== resumeKey) await this.#forget(resumeKey);
+      this.add([{ file, parent, name: pending.name, handle, ...(shared ? { shared } : {}) }]);
+    } finally {
+      this.#resuming.delete(resumeKey);
+    }
   }
 
   /** Drops an unfinished upload from before a reload (its parts expire on the server). */
@@ -207,8 +207,7 @@ export class UploadManager {
         name: job.job.name,
         folderPath: job.parent.path,
         sizeBytes: job.file.size,
-        parentId: job.parent.id,
-        ...(job.shared ? { shareId: job.shared.share.share.id, shareName: job.shared.name } : {}),
+        ...(job.shared ? { shareId: job.shared.share.id } : {}),
         ...(job.handle ? { handle: job.handle } : {}),
       };
       void idbSet('pending', job.resumeKey, pending).then(() => this.#loadPending());
@@ -223,7 +222,7 @@ export class UploadManager {
           resumeKey: job.resumeKey,
           ...(job.file.type ? { mime: job.file.type } : {}),
           ...(thumbnail ? { thumbnail } : {}),
-          ...(job.shared ? { share: job.shared.share } : {}),
+          ...(job.shared ? { share: job.shared } : {}),
         }),
       );
     }

@@ -22,13 +22,11 @@ export class IdbResumeStore implements ResumeStore {
 export interface PendingUpload {
   resumeKey: string;
   name: string;
-  /** The folder's path in its tree (the account's, or the shared folder's when `shareId`). */
+  /** The folder's path; in a folder shared with this account (`shareId`), from its name down. */
   folderPath: string;
   sizeBytes: number;
-  parentId?: string;
-  /** Into a folder shared with this account: the share's id, and its folder's name for display. */
+  /** Into a folder shared with this account: the share's id. */
   shareId?: string;
-  shareName?: string;
   /** The file's handle (File System Access), where the browser gave one: no picking again. */
   handle?: FileSystemFileHandle;
 }

@@ -18,7 +18,8 @@ import type { Share } from '@hoard/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ChangedKeysError, Contacts } from '../contacts';
 import { releaseStream } from '../service-worker-client';
-import type { SharedDestination, UploadManager } from '../upload-manager';
+import type { UploadShare } from '../shared/messages';
+import type { UploadManager } from '../upload-manager';
 import { ErrorMessage } from './dialog';
 import type { PickedFile } from './dropped-files';
 import { FileList, sortEntries, type Sort } from './file-list';
@@ -49,13 +50,13 @@ async function trustedOwner(session: HoardSession, share: Share) {
 export async function openSharedFolder(
   session: HoardSession,
   shareId: string,
-): Promise<{ folder: SharedFolder; destination: SharedDestination }> {
+): Promise<{ folder: SharedFolder; destination: UploadShare }> {
   const { incoming } = await session.shares.list();
   const share = incoming.find((s) => s.id === shareId && s.status === 'accepted');
   if (!share) throw new Error('This share is gone: the owner removed you or the folder is no longer there.');
   const ownerKeys = await trustedOwner(session, share);
   const folder = await session.shares.open(share, ownerKeys);
-  return { folder, destination: { share: { share, ownerKeys }, name: folder.root.name } };
+  return { folder, destination: { share, ownerKeys } };
 }
 
 export function SharedWithMePage(props: {
@@ -218,6 +219,12 @@ function SharedFolderView(props: {
   const selection = sorted.filter((e) => selected.has(e.id));
   const single = selection.length === 1 ? selection[0] : undefined;
 
+  function failed(caught: unknown) {
+    setStatus(undefined);
+    if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);
+    setError(sharedFailure(caught));
+  }
+
   async function act(what: string, action: () => Promise<void>) {
     setError(undefined);
     setStatus(`${what}…`);
@@ -225,17 +232,9 @@ function SharedFolderView(props: {
       await action();
       setStatus(`${what}: done.`);
     } catch (caught) {
-      setStatus(undefined);
-      if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);
-      setError(sharedFailure(caught));
+      failed(caught);
     }
     await refresh();
-  }
-
-  function failed(caught: unknown) {
-    setStatus(undefined);
-    if (caught instanceof ApiError && caught.code === 'NOT_FOUND') setGone(true);
-    setError(sharedFailure(caught));
   }
 
   /** Others change a shared folder too: the entries as listed now, not as first shown. */
@@ -292,10 +291,11 @@ function SharedFolderView(props: {
 
   /** Into the upload worker's queue, as own uploads (the share's routes, the owner's quota). */
   async function upload(picked: PickedFile[]) {
-    if (!writable || picked.length === 0) return;
+    if (picked.length === 0) return;
     setError(undefined);
     try {
-      const destination = { share: { share: folder.share, ownerKeys }, name: folder.root.name };
+      if (!writable) throw new ApiError('SHARE_READ_ONLY', 403, 'read-only');
+      const destination = { share: folder.share, ownerKeys };
       if (await queuePicked(uploads, folder, current, picked, destination)) await refresh();
     } catch (caught) {
       failed(caught);
@@ -309,7 +309,7 @@ function SharedFolderView(props: {
     <section
       className={`manager shared-folder${dragging && writable ? ' dragging' : ''}`}
       aria-labelledby="shared-folder-title"
-      {...(writable ? dropProps : {})}
+      {...dropProps}
     >
       <h1 id="shared-folder-title" className="visually-hidden">
         {folder.root.name}, shared by {folder.share.owner.email}

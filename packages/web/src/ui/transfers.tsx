@@ -7,8 +7,7 @@ import type { LocateFolder, UploadManager } from '../upload-manager';
 import { describeError, formatBytes, formatDuration } from './format';
 
 function placeOf(p: PendingUpload): string {
-  if (p.shareName === undefined) return p.folderPath;
-  return `${p.shareName}${p.folderPath === '/' ? '' : p.folderPath} (shared with you)`;
+  return p.shareId === undefined ? p.folderPath : `${p.folderPath.replace(/^\//, '')} (shared with you)`;
 }
 
 export function Transfers(props: { uploads: UploadManager; locate: LocateFolder }) {

@@ -1,10 +1,12 @@
 // What both file views (the account's own folders and folders shared with it) need to start
-// uploads: the "Upload files" button (with handles where the browser has a handle picker, the plain
-// input everywhere else), drops of files and folders anywhere on the view, the queueing of picked
-// files into their folders (created on the way), and a refresh of the listing as uploads land.
+// uploads: the "Upload files" and "Upload folder" buttons (with handles where the browser has
+// handle pickers, the plain input everywhere else), drops of files and folders anywhere on the view,
+// the queueing of picked files into their folders (created on the way), and a refresh of the
+// listing as uploads land.
 import type { RemoteEntry } from '@hoard/client';
 import { useEffect, useState, type DragEvent } from 'react';
-import type { SharedDestination, UploadManager } from '../upload-manager';
+import type { UploadShare } from '../shared/messages';
+import type { UploadManager } from '../upload-manager';
 import { filesOfDrop, filesOfInput, handlePicking, type PickedFile } from './dropped-files';
 import { DRAG_TYPE } from './file-list';
 
@@ -80,7 +82,7 @@ export async function queuePicked(
   tree: { ensureFolder(parent: RemoteEntry, name: string): Promise<RemoteEntry> },
   folder: RemoteEntry,
   picked: PickedFile[],
-  shared?: SharedDestination,
+  shared?: UploadShare,
 ): Promise<boolean> {
   const folders = new Map<string, RemoteEntry>([['', folder]]);
   const jobs = [];

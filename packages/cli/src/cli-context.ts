@@ -2,12 +2,14 @@
 // stdio, the SDK client (with the node:crypto AEAD and the node:http transport injected), the saved
 // session and prompts. The only place the CLI reads its environment; commands receive a CliContext.
 
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ApiError, HoardClient, type HoardSession, type SavedSession } from '@hoard/client';
+import type { Aead } from '@hoard/crypto';
+import { AeadWorkerPool } from './aead-worker-pool.js';
 import { HoardHome } from './hoard-home.js';
-import { nodeAead } from './node-aead.js';
+import { createNodeAead } from './node-aead.js';
 import { nodeFetch } from './node-fetch.js';
 import { ProgressBar, silentProgress, type Progress } from './progress-bar.js';
 import { promptLine } from './prompt.js';
@@ -30,10 +32,28 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * Worker threads for content encryption: HOARD_CRYPTO_THREADS, else one when there is more than one
+ * CPU. One is enough to take AES-GCM off the thread that moves the bytes, and each more costs about
+ * 60 MiB of peak memory (node:crypto allocates a buffer per 16 KiB chunk, and every thread's heap
+ * holds tens of MiB of them before a collection).
+ */
+function cryptoThreads(env: CliIo['env']): number {
+  const raw = env.HOARD_CRYPTO_THREADS;
+  if (raw === undefined || raw === '') return availableParallelism() > 1 ? 1 : 0;
+  if (!/^\d{1,2}$/.test(raw)) {
+    throw new CliError(`HOARD_CRYPTO_THREADS must be a number of threads, not ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
 export class CliContext {
   readonly serverUrl: string;
   readonly home: HoardHome;
   readonly client: HoardClient;
+  /** AES-256-GCM on node:crypto; file contents on worker threads (started on first use). */
+  readonly aead: Aead;
+  readonly #pool: AeadWorkerPool | undefined;
 
   constructor(readonly io: CliIo) {
     this.serverUrl = (io.env.HOARD_SERVER || 'http://localhost:8080').replace(/\/+$/, '');
@@ -42,11 +62,19 @@ export class CliContext {
     }
     const home = io.env.HOARD_HOME || join(io.env.HOME || homedir(), '.config', 'hoard');
     this.home = new HoardHome(resolve(io.cwd, home));
+    const threads = cryptoThreads(io.env);
+    this.#pool = threads > 0 ? new AeadWorkerPool({ threads }) : undefined;
+    this.aead = createNodeAead(this.#pool);
     this.client = new HoardClient({
       serverUrl: this.serverUrl,
-      content: { aead: nodeAead },
+      content: { aead: this.aead },
       fetch: nodeFetch,
     });
+  }
+
+  /** Stops the crypto worker threads (the command is over). */
+  async close(): Promise<void> {
+    await this.#pool?.close();
   }
 
   /** Writes one line to stdout. */

@@ -31,6 +31,23 @@ export interface DownloadOptions {
   maxReconnects?: number;
 }
 
+/**
+ * The pieces as one array: a view when they lie end to end in one buffer (a batch decrypted in one
+ * piece of memory), a copy otherwise.
+ */
+function join(pieces: Uint8Array[]): Uint8Array {
+  const first = pieces[0];
+  if (first === undefined) return new Uint8Array(0);
+  if (pieces.length === 1) return first;
+  let totalBytes = 0;
+  let adjacent = true;
+  for (const piece of pieces) {
+    adjacent &&= piece.buffer === first.buffer && piece.byteOffset === first.byteOffset + totalBytes;
+    totalBytes += piece.length;
+  }
+  return adjacent ? new Uint8Array(first.buffer, first.byteOffset, totalBytes) : concat(pieces, totalBytes);
+}
+
 function concat(pieces: Uint8Array[], totalBytes: number): Uint8Array {
   const out = new Uint8Array(totalBytes);
   let offset = 0;
@@ -57,11 +74,14 @@ async function readPrefix(response: Response, n: number): Promise<Uint8Array> {
   return concat(pieces, length).subarray(0, Math.min(n, length));
 }
 
-/** Chunks decrypted concurrently per batch. */
+/** Chunks decrypted per batch (1 MiB). */
 const BATCH_CHUNKS = 64;
 
-/** Decrypted batches (1 MiB each) buffered ahead of the consumer. */
-const READ_AHEAD_BATCHES = 4;
+/** Batches being decrypted at once, while the next ones are read from the connection. */
+const DECRYPT_AHEAD = 3;
+
+/** Decrypted batches (1 MiB each) buffered ahead of the consumer, beside those being decrypted. */
+const READ_AHEAD_BATCHES = 2;
 
 /** Where an account reads its own versions' ciphertext. */
 const ownContentPath = (versionId: string): string => `/versions/${versionId}/content`;
@@ -242,42 +262,59 @@ export class Downloader {
       return sizes.map(take);
     };
 
+    /** The plaintext of chunks [first, first + sealed.length), trimmed to the range, as one array. */
+    const decryptBatch = async (first: number, sealed: Uint8Array[]): Promise<Uint8Array> => {
+      const last = first + sealed.length - 1;
+      const plain = await cipher.decryptChunks(first, sealed, last === whole.finalChunk);
+      const slices: Uint8Array[] = [];
+      for (let i = 0; i < plain.length; i++) {
+        const chunkStart = chunkPlainRange(first + i, plainBytes).start;
+        const from = Math.max(start, chunkStart) - chunkStart;
+        const to = Math.min(end, chunkStart + plain[i]!.length) - chunkStart;
+        if (to > from) slices.push(plain[i]!.subarray(from, to));
+      }
+      // One array per batch: a consumer writing to a file makes one write call per batch instead of
+      // one per 16 KiB chunk.
+      return join(slices);
+    };
+    /** Batches being decrypted, oldest first (their promises settle in any order). */
+    const decrypting: Promise<Uint8Array>[] = [];
+
     return new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
-          if (empty || nextChunk > whole.lastChunk) {
+          if (empty) {
             controller.close();
             return;
           }
-          const count = Math.min(BATCH_CHUNKS, whole.lastChunk - nextChunk + 1);
-          const first = nextChunk;
-          const sealed = await readChunks(count);
-          const plain = await Promise.all(
-            sealed.map((chunk, i) => cipher.decryptChunk(first + i, chunk, first + i === whole.finalChunk)),
-          );
-          nextChunk += count;
-          // One buffer per batch: a consumer writing to a file makes one write call per batch
-          // instead of one per 16 KiB chunk.
-          const slices: Uint8Array[] = [];
-          let batchBytes = 0;
-          for (let i = 0; i < plain.length; i++) {
-            const chunkStart = chunkPlainRange(first + i, plainBytes).start;
-            const from = Math.max(start, chunkStart) - chunkStart;
-            const to = Math.min(end, chunkStart + plain[i]!.length) - chunkStart;
-            if (to > from) {
-              slices.push(plain[i]!.subarray(from, to));
-              batchBytes += to - from;
+          // Keep DECRYPT_AHEAD batches in flight: while one is being decrypted (on another thread,
+          // with a backend that has one), the next are read from the connection.
+          while (decrypting.length < DECRYPT_AHEAD && nextChunk <= whole.lastChunk) {
+            const count = Math.min(BATCH_CHUNKS, whole.lastChunk - nextChunk + 1);
+            const first = nextChunk;
+            const sealed = await readChunks(count);
+            nextChunk += count;
+            const batch = decryptBatch(first, sealed);
+            // Marked as handled now; the rejection is still seen, in order, when awaited below.
+            batch.catch(() => undefined);
+            decrypting.push(batch);
+            if (nextChunk > whole.lastChunk) {
+              await reader?.cancel();
+              reader = undefined;
             }
           }
-          if (batchBytes > 0) {
-            controller.enqueue(slices.length === 1 ? slices[0]! : concat(slices, batchBytes));
-            doneBytes += batchBytes;
+          const batch = decrypting.shift();
+          if (batch === undefined) {
+            controller.close();
+            return;
+          }
+          const plain = await batch;
+          if (plain.length > 0) {
+            controller.enqueue(plain);
+            doneBytes += plain.length;
           }
           options.onProgress?.({ doneBytes, totalBytes });
-          if (nextChunk > whole.lastChunk) {
-            await reader?.cancel();
-            controller.close();
-          }
+          if (decrypting.length === 0 && nextChunk > whole.lastChunk) controller.close();
         },
         async cancel(reason) {
           await reader?.cancel(reason);

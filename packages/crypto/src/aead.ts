@@ -27,6 +27,23 @@ export interface AeadKey {
    * into a DecryptionError) when the tag does not verify, and must then release no plaintext.
    */
   decrypt(nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional batch form of {@link AeadKey.encrypt} (no AAD): seals `items[i].bytes` under
+   * `items[i].nonce`, results in order. For backends that pay per call rather than per byte (a hop
+   * to a worker thread); without it, callers run `encrypt` once per item, concurrently.
+   */
+  encryptMany?(items: readonly AeadItem[]): Promise<Uint8Array[]>;
+  /**
+   * Optional batch form of {@link AeadKey.decrypt} (no AAD), all or nothing: if any item fails its
+   * tag check the whole batch rejects and no plaintext of it is released.
+   */
+  decryptMany?(items: readonly AeadItem[]): Promise<Uint8Array[]>;
+}
+
+/** One message of an AEAD batch: its nonce (12 bytes) and its plaintext or ciphertext || tag. */
+export interface AeadItem {
+  nonce: Uint8Array;
+  bytes: Uint8Array;
 }
 
 /**

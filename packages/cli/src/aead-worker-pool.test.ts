@@ -101,6 +101,32 @@ describe('AeadWorkerPool', () => {
     expect((await open(sealed)).map((p) => Buffer.from(p))).toEqual(batch.map((b) => Buffer.from(b.bytes)));
   });
 
+  it('reuses the memory of a released result for a later batch, and ignores other arrays', async () => {
+    const key = createSecretKey(randomBytes(32));
+    const pool = newPool(1);
+    const batch = items(64);
+    const sealed = await pool.seal(key, batch);
+    const again = () =>
+      pool.open(
+        key,
+        batch.map((item, i) => ({ nonce: item.nonce, bytes: sealed[i]! })),
+      );
+    const first = await again();
+    const foreign = new Uint8Array(64);
+    pool.release(foreign);
+    pool.release(first[10]!);
+    pool.release(first[10]!); // twice: kept once
+    const second = await again();
+    // The released memory went to the worker again (moved, so this view of it is now empty).
+    expect(first[0]!.buffer.byteLength).toBe(0);
+    expect(foreign.buffer.byteLength).toBe(64);
+    expect(second.map((p) => Buffer.from(p))).toEqual(batch.map((b) => Buffer.from(b.bytes)));
+    // Results not released stay the caller's.
+    const third = await again();
+    expect(second[0]!.buffer.byteLength).toBeGreaterThan(0);
+    expect(third.map((p) => Buffer.from(p))).toEqual(batch.map((b) => Buffer.from(b.bytes)));
+  });
+
   it('fails pending and later batches once closed', async () => {
     const key = createSecretKey(randomBytes(32));
     const pool = newPool(1);

@@ -15,10 +15,12 @@ import type { AeadItem } from '@hoard/crypto';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** Size of the reused input buffers: a batch of 64 sealed 16 KiB chunks. */
-const INPUT_BUFFER_BYTES = 64 * (16384 + TAG_BYTES);
+/** Size of the reused buffers: a batch of 64 sealed 16 KiB chunks, in or out. */
+const BATCH_BUFFER_BYTES = 64 * (16384 + TAG_BYTES);
 /** Input buffers kept for reuse (batches in flight at once, in practice). */
 const SPARE_INPUTS = 4;
+/** Output buffers given back (see release) and kept for reuse. */
+const SPARE_OUTPUTS = 8;
 
 /** A batch as the worker receives it: every message laid out end to end in `input`. */
 interface Job {
@@ -31,7 +33,7 @@ interface Job {
   lengths: number[];
   /** The messages end to end (then unused bytes); handed back with the answer, for reuse. */
   input: ArrayBuffer;
-  /** Exactly the size of the results, filled by the worker. */
+  /** At least the size of the results, filled from the start by the worker. */
   output: ArrayBuffer;
 }
 
@@ -120,6 +122,10 @@ export class AeadWorkerPool {
   readonly #workers: PoolWorker[] = [];
   /** Input buffers back from the workers, for the next batches. */
   readonly #spareInputs: ArrayBuffer[] = [];
+  /** Result buffers handed out and not given back. */
+  readonly #handedOut = new WeakSet<ArrayBuffer>();
+  /** Result buffers given back, for the next batches. */
+  readonly #spareOutputs: ArrayBuffer[] = [];
   #nextId = 1;
   #closed = false;
 
@@ -160,6 +166,20 @@ export class AeadWorkerPool {
     });
   }
 
+  /**
+   * Gives back the memory of a result of {@link AeadWorkerPool.open} or `seal` (any view of it) once
+   * the caller is done with it, so that a later batch reuses it instead of leaving it to the
+   * garbage collector (a download frees 1 MiB per batch; each full collection that takes costs
+   * milliseconds). Anything else is ignored. The caller must not read `bytes` afterwards.
+   */
+  release(bytes: Uint8Array): void {
+    const buffer = bytes.buffer as ArrayBuffer;
+    if (!this.#handedOut.delete(buffer)) return;
+    if (buffer.byteLength === BATCH_BUFFER_BYTES && this.#spareOutputs.length < SPARE_OUTPUTS) {
+      this.#spareOutputs.push(buffer);
+    }
+  }
+
   /** Stops every worker; batches still running reject, and later ones too. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -175,9 +195,9 @@ export class AeadWorkerPool {
   #layout(items: readonly AeadItem[]): ArrayBuffer {
     let total = 0;
     for (const item of items) total += item.bytes.length;
-    const reused = total <= INPUT_BUFFER_BYTES ? this.#spareInputs.pop() : undefined;
+    const reused = total <= BATCH_BUFFER_BYTES ? this.#spareInputs.pop() : undefined;
     // Uninitialised and unpooled: only the bytes written here are read, and it can be moved.
-    const buffer = reused ?? Buffer.allocUnsafeSlow(Math.max(total, INPUT_BUFFER_BYTES)).buffer;
+    const buffer = reused ?? Buffer.allocUnsafeSlow(Math.max(total, BATCH_BUFFER_BYTES)).buffer;
     const bytes = new Uint8Array(buffer);
     let at = 0;
     for (const item of items) {
@@ -197,8 +217,11 @@ export class AeadWorkerPool {
     const input = this.#layout(items);
     let outputBytes = 0;
     for (const length of lengths) outputBytes += op === 'seal' ? length + TAG_BYTES : length - TAG_BYTES;
-    // Uninitialised: the worker writes every byte before it comes back (or zeroes it on failure).
-    const output = Buffer.allocUnsafeSlow(outputBytes).buffer;
+    // Uninitialised (or a given-back result): the worker writes every byte of the results before
+    // it comes back, or zeroes the buffer on failure.
+    const output =
+      (outputBytes <= BATCH_BUFFER_BYTES ? this.#spareOutputs.pop() : undefined) ??
+      Buffer.allocUnsafeSlow(Math.max(outputBytes, BATCH_BUFFER_BYTES)).buffer;
     const target = this.#pick();
     const id = this.#nextId++;
     return new Promise<ArrayBuffer>((resolve, reject) => {
@@ -222,7 +245,7 @@ export class AeadWorkerPool {
     const entry: PoolWorker = { worker, pending: new Map() };
     worker.unref();
     worker.on('message', (reply: Reply) => {
-      if (reply.input.byteLength === INPUT_BUFFER_BYTES && this.#spareInputs.length < SPARE_INPUTS) {
+      if (reply.input.byteLength === BATCH_BUFFER_BYTES && this.#spareInputs.length < SPARE_INPUTS) {
         this.#spareInputs.push(reply.input);
       }
       const pending = entry.pending.get(reply.id);
@@ -230,7 +253,10 @@ export class AeadWorkerPool {
       entry.pending.delete(reply.id);
       if (entry.pending.size === 0) worker.unref();
       if ('failed' in reply) pending.reject(new AeadBatchError('AES-GCM batch failed'));
-      else pending.resolve(reply.output);
+      else {
+        this.#handedOut.add(reply.output);
+        pending.resolve(reply.output);
+      }
     });
     // A worker that dies takes its batches with it: they reject, and the next batch starts another.
     const retire = (error: Error): void => {

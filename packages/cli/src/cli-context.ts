@@ -72,6 +72,12 @@ export class CliContext {
     });
   }
 
+  /**
+   * Gives back a piece of decrypted content that is in its file now (nothing reads it again): its
+   * memory is reused for the next batch instead of left to the garbage collector.
+   */
+  readonly written = (bytes: Uint8Array): void => this.#pool?.release(bytes);
+
   /** Stops the crypto worker threads (the command is over). */
   async close(): Promise<void> {
     await this.#pool?.close();

@@ -13,7 +13,8 @@ export const TAG_SIZE = 16;
 
 /**
  * A key imported once into an {@link Aead} backend, then used for many calls (chunks of one file).
- * Calls may run concurrently; implementations must not keep per-call state on the key.
+ * Calls may run concurrently; implementations must not keep per-call state on the key. Results
+ * never share memory with the inputs: a caller may reuse an input buffer once its call settled.
  */
 export interface AeadKey {
   /**

@@ -264,7 +264,7 @@ async function linkDownloadFile(state: LinkGetState, file: RemoteEntry, dest: st
       state.grant = undefined;
       stream = await begin();
     }
-    await writeStreamDurably(handle, stream, start);
+    await writeStreamDurably(handle, stream, start, ctx.written);
   } finally {
     progress.finish();
     await handle.close();

@@ -68,6 +68,10 @@ export function createNodeAead(pool?: AeadWorkerPool): Aead {
           pool && byteLength(items) >= MIN_WORKER_BATCH_BYTES
             ? pool.open(key, items)
             : settle(() => items.map((item) => open(key, item.nonce, item.bytes))),
+        // A batch's results share one buffer; the pool ignores what it did not hand out.
+        release: (results) => {
+          if (pool && results[0]) pool.release(results[0]);
+        },
       };
       return Promise.resolve(aeadKey);
     },

@@ -389,6 +389,7 @@ export class Uploader {
           const hi = Math.min(end, chunkStart + chunk.length);
           if (hi > lo) out.set(chunk.subarray(lo - chunkStart, hi - chunkStart), lo - start);
         });
+        cipher.releaseChunks(sealed);
       },
       scratch,
     );

@@ -39,6 +39,11 @@ export interface AeadKey {
    * tag check the whole batch rejects and no plaintext of it is released.
    */
   decryptMany?(items: readonly AeadItem[]): Promise<Uint8Array[]>;
+  /**
+   * Optional: the caller is done with these results of `encryptMany` (it copied them elsewhere and
+   * never reads them again), so a backend may reuse their memory. Anything else is ignored.
+   */
+  release?(results: readonly Uint8Array[]): void;
 }
 
 /** One message of an AEAD batch: its nonce (12 bytes) and its plaintext or ciphertext || tag. */

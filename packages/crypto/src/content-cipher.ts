@@ -81,6 +81,11 @@ export interface ContentCipher {
     sealed: readonly Uint8Array[],
     endsMessage: boolean,
   ): Promise<Uint8Array[]>;
+  /**
+   * Says that the caller is done with these results of {@link ContentCipher.encryptChunks} (copied
+   * elsewhere, never read again), so that the backend may reuse their memory.
+   */
+  releaseChunks(results: readonly Uint8Array[]): void;
 }
 
 /**
@@ -204,6 +209,10 @@ class ChunkCipher implements ContentCipher {
     }));
     if (this.key.encryptMany) return this.key.encryptMany(items);
     return Promise.all(items.map(({ nonce, bytes }) => this.key.encrypt(nonce, bytes)));
+  }
+
+  releaseChunks(results: readonly Uint8Array[]): void {
+    this.key.release?.(results);
   }
 
   async decryptChunks(

@@ -135,6 +135,9 @@ function batchingAead(calls: string[]): Aead {
           calls.push(`decryptMany ${items.length}`);
           return Promise.all(items.map((i) => key.decrypt(i.nonce, i.bytes)));
         },
+        release(results) {
+          calls.push(`release ${results.length}`);
+        },
       };
     },
   };
@@ -199,7 +202,8 @@ describe('a backend with batch forms', () => {
     const sealed = await cipher.encryptChunks(0, chunks, true);
     const opened = await openContentCipher(key, context, cipher.header, { aead: batchingAead(calls) });
     expect(await opened.decryptChunks(0, sealed, true)).toEqual(chunks);
-    expect(calls).toEqual(['encryptMany 3', 'decryptMany 3']);
+    cipher.releaseChunks(sealed);
+    expect(calls).toEqual(['encryptMany 3', 'decryptMany 3', 'release 3']);
   });
 });
 

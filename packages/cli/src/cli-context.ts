@@ -2,7 +2,7 @@
 // stdio, the SDK client (with the node:crypto AEAD and the node:http transport injected), the saved
 // session and prompts. The only place the CLI reads its environment; commands receive a CliContext.
 
-import { availableParallelism, homedir } from 'node:os';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ApiError, HoardClient, type HoardSession, type SavedSession } from '@hoard/client';
@@ -33,14 +33,15 @@ export class CliError extends Error {
 }
 
 /**
- * Worker threads for content encryption: HOARD_CRYPTO_THREADS, else one when there is more than one
- * CPU. One is enough to take AES-GCM off the thread that moves the bytes, and each more costs about
- * 60 MiB of peak memory (node:crypto allocates a buffer per 16 KiB chunk, and every thread's heap
- * holds tens of MiB of them before a collection).
+ * Worker threads for content encryption: HOARD_CRYPTO_THREADS, else none. Measured on a shared
+ * 2-CPU machine (bench/transfer.mjs), one worker cost more CPU per GiB than it saved (copies and
+ * messages) and raised the peak RSS of a 1 GiB put to 183-197 MiB (node:crypto allocates a buffer
+ * per 16 KiB chunk, and each thread's heap holds tens of MiB of them before a collection), so it
+ * is for machines with CPUs to spare.
  */
 function cryptoThreads(env: CliIo['env']): number {
   const raw = env.HOARD_CRYPTO_THREADS;
-  if (raw === undefined || raw === '') return availableParallelism() > 1 ? 1 : 0;
+  if (raw === undefined || raw === '') return 0;
   if (!/^\d{1,2}$/.test(raw)) {
     throw new CliError(`HOARD_CRYPTO_THREADS must be a number of threads, not ${JSON.stringify(raw)}`);
   }

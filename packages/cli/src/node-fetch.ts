@@ -11,7 +11,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { FetchLike } from '@hoard/client';
 
 /** Response bytes buffered ahead of the reader before the socket is paused. */
-const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 
 const agents = {
   'http:': new HttpAgent({ keepAlive: true, maxSockets: 32 }),

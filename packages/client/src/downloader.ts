@@ -85,7 +85,7 @@ const BATCH_BYTES = BATCH_CHUNKS * SEALED_CHUNK_SIZE;
 const DECRYPT_AHEAD = 3;
 
 /** Decrypted batches (1 MiB each) buffered ahead of the consumer, beside those being decrypted. */
-const READ_AHEAD_BATCHES = 2;
+const READ_AHEAD_BATCHES = 4;
 
 /** Where an account reads its own versions' ciphertext. */
 const ownContentPath = (versionId: string): string => `/versions/${versionId}/content`;

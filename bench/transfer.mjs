@@ -45,6 +45,7 @@ const root = join(import.meta.dirname, '..');
 const cliMain = join(root, 'packages/cli/dist/main.js');
 const work = mkdtempSync(join(tmpdir(), 'hoard-bench-'));
 const MiB = 1024 * 1024;
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const mbps = (bytes, ms) => (bytes / 1e6 / (ms / 1000)).toFixed(1);
 
 /** Peak resident set size of a live process, in MiB (the kernel's high-water mark). */
@@ -57,9 +58,26 @@ function peakRssMiB(pid) {
   }
 }
 
-/** Runs the CLI, sampling its peak RSS until it exits. */
+/** CPU seconds (user + system) a live process has used so far, from /proc/PID/stat. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds of this process's reaped children (the CLI runs exit one at a time). */
+function childrenCpuSeconds() {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+}
+
+/** Runs the CLI, sampling its peak RSS until it exits; `cpuS` is the CPU seconds it used. */
 function hoard(args, env, { stdin } = {}) {
   return new Promise((resolve, reject) => {
+    const cpuBefore = childrenCpuSeconds();
     const started = performance.now();
     const child = spawn(process.execPath, [cliMain, ...args], {
       env: { ...process.env, ...env },
@@ -76,7 +94,7 @@ function hoard(args, env, { stdin } = {}) {
       clearInterval(timer);
       const ms = performance.now() - started;
       if (code !== 0) reject(new Error(`hoard ${args.join(' ')} exited ${code}: ${err.trim()}`));
-      else resolve({ ms, peakMiB: peak, out });
+      else resolve({ ms, peakMiB: peak, out, cpuS: childrenCpuSeconds() - cpuBefore });
     });
   });
 }
@@ -171,13 +189,18 @@ async function main() {
     let put;
     let get;
     let same = true;
+    const serverCpuPut = cpuSeconds(server.process.pid);
+    let serverCpuGet = serverCpuPut;
     if (largeFile) {
       put = await hoard(['put', input, '/'], env);
+      serverCpuGet = cpuSeconds(server.process.pid);
       const out = join(work, 'output.bin');
       get = await hoard(['get', '/input.bin', out], env);
       same = spawnSync('cmp', [input, out]).status === 0;
       rmSync(out);
     }
+    const serverCpuEnd = cpuSeconds(server.process.pid);
+    const perGiB = (seconds) => (seconds / (bytes / (1024 * MiB))).toFixed(2);
 
     const many = join(work, 'many');
     mkdirSync(many);
@@ -214,6 +237,14 @@ async function main() {
       );
     }
     console.log(`| server peak RSS (whole run) | ${serverPeak.toFixed(0)} MiB | | |`);
+    if (largeFile) {
+      console.log(
+        `| CPU s per GiB, put: CLI / server | ${perGiB(put.cpuS)} / ${perGiB(serverCpuGet - serverCpuPut)} | | |`,
+      );
+      console.log(
+        `| CPU s per GiB, get: CLI / server | ${perGiB(get.cpuS)} / ${perGiB(serverCpuEnd - serverCpuGet)} | | |`,
+      );
+    }
     console.log(
       `| sign-up / login (CLI process) | ${signup.ms.toFixed(0)} / ${login.ms.toFixed(0)} ms | | |`,
     );

@@ -316,10 +316,14 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     exitCode = error instanceof CliError ? error.exitCode : 1;
   };
   const run = async (action: (ctx: CliContext) => Promise<void>): Promise<void> => {
+    let ctx: CliContext | undefined;
     try {
-      await action(new CliContext(io));
+      ctx = new CliContext(io);
+      await action(ctx);
     } catch (error) {
       fail(error);
+    } finally {
+      await ctx?.close();
     }
   };
   if (args.length === 0) {

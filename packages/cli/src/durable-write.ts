@@ -8,12 +8,14 @@ const SYNC_EVERY_BYTES = 32 * 1024 * 1024;
 
 /**
  * Writes `stream` into `handle` from byte `position` on, then fsyncs. The caller opens and closes
- * the handle; on an error the stream is cancelled and no background sync is left running.
+ * the handle; on an error the stream is cancelled and no background sync is left running. Each
+ * piece is handed to `written` once it is in the file (nothing here reads it again).
  */
 export async function writeStreamDurably(
   handle: FileHandle,
   stream: ReadableStream<Uint8Array>,
   position = 0,
+  written?: (bytes: Uint8Array) => void,
 ): Promise<void> {
   const reader = stream.getReader();
   let syncing: Promise<void> | undefined;
@@ -29,6 +31,7 @@ export async function writeStreamDurably(
         position += bytesWritten;
       }
       sinceSync += value.length;
+      written?.(value);
       if (sinceSync >= SYNC_EVERY_BYTES && !syncing) {
         sinceSync = 0;
         syncing = handle.datasync().then(

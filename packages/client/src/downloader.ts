@@ -5,6 +5,7 @@
 
 import {
   HEADER_SIZE,
+  SEALED_CHUNK_SIZE,
   TAG_SIZE,
   chunkOffset,
   ciphertextSize,
@@ -29,6 +30,23 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Reconnections allowed when the connection breaks mid-stream (default 5). */
   maxReconnects?: number;
+}
+
+/**
+ * The pieces as one array: a view when they lie end to end in one buffer (a batch decrypted in one
+ * piece of memory), a copy otherwise.
+ */
+function join(pieces: Uint8Array[]): Uint8Array {
+  const first = pieces[0];
+  if (first === undefined) return new Uint8Array(0);
+  if (pieces.length === 1) return first;
+  let totalBytes = 0;
+  let adjacent = true;
+  for (const piece of pieces) {
+    adjacent &&= piece.buffer === first.buffer && piece.byteOffset === first.byteOffset + totalBytes;
+    totalBytes += piece.length;
+  }
+  return adjacent ? new Uint8Array(first.buffer, first.byteOffset, totalBytes) : concat(pieces, totalBytes);
 }
 
 function concat(pieces: Uint8Array[], totalBytes: number): Uint8Array {
@@ -57,10 +75,16 @@ async function readPrefix(response: Response, n: number): Promise<Uint8Array> {
   return concat(pieces, length).subarray(0, Math.min(n, length));
 }
 
-/** Chunks decrypted concurrently per batch. */
+/** Chunks decrypted per batch (1 MiB). */
 const BATCH_CHUNKS = 64;
 
-/** Decrypted batches (1 MiB each) buffered ahead of the consumer. */
+/** Ciphertext bytes of a batch of full chunks. */
+const BATCH_BYTES = BATCH_CHUNKS * SEALED_CHUNK_SIZE;
+
+/** Batches being decrypted at once, while the next ones are read from the connection. */
+const DECRYPT_AHEAD = 3;
+
+/** Decrypted batches (1 MiB each) buffered ahead of the consumer, beside those being decrypted. */
 const READ_AHEAD_BATCHES = 4;
 
 /** Where an account reads its own versions' ciphertext. */
@@ -139,11 +163,13 @@ export class Downloader {
     let nextChunk = whole.firstChunk;
     let doneBytes = 0;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    /** Bytes received and not yet decrypted, as the pieces the connection delivered. */
-    let pieces: Uint8Array[] = [];
-    /** How much of pieces[0] was taken already. */
-    let headOffset = 0;
-    let pendingBytes = 0;
+    /**
+     * Batch buffers whose decryption settled (results never share memory with their input), so
+     * reading does not allocate 1 MiB per batch for the garbage collector.
+     */
+    const freeBatches: Uint8Array[] = [];
+    /** Bytes received past the last batch read (a view of what the connection delivered). */
+    let carry: Uint8Array | undefined;
     let reconnects = 0;
     const maxReconnects = options.maxReconnects ?? 5;
 
@@ -176,57 +202,42 @@ export class Downloader {
       } else {
         reader = response.body.getReader();
       }
-      pieces = [];
-      headOffset = 0;
-      pendingBytes = 0;
+      carry = undefined;
     };
 
     /**
-     * The next `size` received bytes: a view into the piece that holds them when one does (most
-     * chunks: a socket delivers 64 KiB at a time), a copy only when they straddle pieces.
+     * Reads whole sealed chunks [nextChunk .. nextChunk + count) from the connection into one new
+     * array, copied as they arrive: the connection's buffers are then dropped at once instead of
+     * living until their batch is complete (long enough to reach the old generation, where each
+     * costs a full collection to free).
      */
-    const take = (size: number): Uint8Array => {
-      pendingBytes -= size;
-      const head = pieces[0]!;
-      if (head.length - headOffset >= size) {
-        const view = head.subarray(headOffset, headOffset + size);
-        headOffset += size;
-        if (headOffset === head.length) {
-          pieces.shift();
-          headOffset = 0;
-        }
-        return view;
-      }
-      const out = new Uint8Array(size);
-      for (let filled = 0; filled < size;) {
-        const piece = pieces[0]!;
-        const n = Math.min(piece.length - headOffset, size - filled);
-        out.set(piece.subarray(headOffset, headOffset + n), filled);
-        filled += n;
-        headOffset += n;
-        if (headOffset === piece.length) {
-          pieces.shift();
-          headOffset = 0;
-        }
-      }
-      return out;
-    };
-
-    /** Reads whole sealed chunks [nextChunk .. nextChunk + count) from the connection. */
     const readChunks = async (count: number): Promise<Uint8Array[]> => {
       const sizes: number[] = [];
       for (let k = nextChunk; k < nextChunk + count; k++) {
         sizes.push(chunkPlainRange(k, plainBytes).length + TAG_SIZE);
       }
       const need = sizes.reduce((a, b) => a + b, 0);
+      const batch =
+        need <= BATCH_BYTES ? (freeBatches.pop() ?? new Uint8Array(BATCH_BYTES)) : new Uint8Array(need);
+      let filled = 0;
+      const fill = (bytes: Uint8Array): void => {
+        const n = Math.min(bytes.length, need - filled);
+        batch.set(n === bytes.length ? bytes : bytes.subarray(0, n), filled);
+        filled += n;
+        carry = n < bytes.length ? bytes.subarray(n) : undefined;
+      };
       for (;;) {
         try {
-          if (!reader) await connect();
-          while (pendingBytes < need) {
+          if (!reader) {
+            // A new connection starts again at this batch's first chunk.
+            await connect();
+            filled = 0;
+          }
+          if (carry) fill(carry);
+          while (filled < need) {
             const { done, value } = await reader!.read();
             if (done) throw new NetworkError('the connection closed before the content ended');
-            pieces.push(value);
-            pendingBytes += value.length;
+            fill(value);
           }
           break;
         } catch (error) {
@@ -239,45 +250,76 @@ export class Downloader {
           await sleep(200 * 2 ** reconnects, options.signal);
         }
       }
-      return sizes.map(take);
+      let at = 0;
+      return sizes.map((size) => {
+        const chunk = batch.subarray(at, at + size);
+        at += size;
+        return chunk;
+      });
     };
+
+    /** The plaintext of chunks [first, first + sealed.length), trimmed to the range, as one array. */
+    const decryptBatch = async (first: number, sealed: Uint8Array[]): Promise<Uint8Array> => {
+      const last = first + sealed.length - 1;
+      const plain = await cipher.decryptChunks(first, sealed, last === whole.finalChunk);
+      const slices: Uint8Array[] = [];
+      for (let i = 0; i < plain.length; i++) {
+        const chunkStart = chunkPlainRange(first + i, plainBytes).start;
+        const from = Math.max(start, chunkStart) - chunkStart;
+        const to = Math.min(end, chunkStart + plain[i]!.length) - chunkStart;
+        if (to > from) slices.push(plain[i]!.subarray(from, to));
+      }
+      // One array per batch: a consumer writing to a file makes one write call per batch instead of
+      // one per 16 KiB chunk.
+      return join(slices);
+    };
+    const reuse = (buffer: ArrayBufferLike): void => {
+      if (buffer.byteLength === BATCH_BYTES && freeBatches.length < DECRYPT_AHEAD) {
+        freeBatches.push(new Uint8Array(buffer));
+      }
+    };
+    /** Batches being decrypted, oldest first (their promises settle in any order). */
+    const decrypting: Promise<Uint8Array>[] = [];
 
     return new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
-          if (empty || nextChunk > whole.lastChunk) {
+          if (empty) {
             controller.close();
             return;
           }
-          const count = Math.min(BATCH_CHUNKS, whole.lastChunk - nextChunk + 1);
-          const first = nextChunk;
-          const sealed = await readChunks(count);
-          const plain = await Promise.all(
-            sealed.map((chunk, i) => cipher.decryptChunk(first + i, chunk, first + i === whole.finalChunk)),
-          );
-          nextChunk += count;
-          // One buffer per batch: a consumer writing to a file makes one write call per batch
-          // instead of one per 16 KiB chunk.
-          const slices: Uint8Array[] = [];
-          let batchBytes = 0;
-          for (let i = 0; i < plain.length; i++) {
-            const chunkStart = chunkPlainRange(first + i, plainBytes).start;
-            const from = Math.max(start, chunkStart) - chunkStart;
-            const to = Math.min(end, chunkStart + plain[i]!.length) - chunkStart;
-            if (to > from) {
-              slices.push(plain[i]!.subarray(from, to));
-              batchBytes += to - from;
+          // Keep DECRYPT_AHEAD batches in flight: while one is being decrypted (on another thread,
+          // with a backend that has one), the next are read from the connection.
+          while (decrypting.length < DECRYPT_AHEAD && nextChunk <= whole.lastChunk) {
+            const count = Math.min(BATCH_CHUNKS, whole.lastChunk - nextChunk + 1);
+            const first = nextChunk;
+            const sealed = await readChunks(count);
+            nextChunk += count;
+            const batch = decryptBatch(first, sealed);
+            const buffer = sealed[0]!.buffer;
+            // Marked as handled now; the rejection is still seen, in order, when awaited below.
+            batch.then(
+              () => reuse(buffer),
+              () => reuse(buffer),
+            );
+            decrypting.push(batch);
+            if (nextChunk > whole.lastChunk) {
+              await reader?.cancel();
+              reader = undefined;
             }
           }
-          if (batchBytes > 0) {
-            controller.enqueue(slices.length === 1 ? slices[0]! : concat(slices, batchBytes));
-            doneBytes += batchBytes;
+          const batch = decrypting.shift();
+          if (batch === undefined) {
+            controller.close();
+            return;
+          }
+          const plain = await batch;
+          if (plain.length > 0) {
+            controller.enqueue(plain);
+            doneBytes += plain.length;
           }
           options.onProgress?.({ doneBytes, totalBytes });
-          if (nextChunk > whole.lastChunk) {
-            await reader?.cancel();
-            controller.close();
-          }
+          if (decrypting.length === 0 && nextChunk > whole.lastChunk) controller.close();
         },
         async cancel(reason) {
           await reader?.cancel(reason);

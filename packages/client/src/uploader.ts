@@ -376,22 +376,20 @@ export class Uploader {
       plain,
       plainBytes,
       async (first, last, plaintext, from) => {
-        const indexes: number[] = [];
-        for (let k = first; k <= last; k++) indexes.push(k);
-        const sealed = await Promise.all(
-          indexes.map((k) => {
-            const range = chunkPlainRange(k, plainBytes);
-            const offset = range.start - from;
-            return cipher.encryptChunk(k, plaintext.subarray(offset, offset + range.length), k === total - 1);
-          }),
-        );
-        indexes.forEach((k, i) => {
-          const chunk = sealed[i]!;
-          const chunkStart = chunkOffset(k);
+        const plaintexts: Uint8Array[] = [];
+        for (let k = first; k <= last; k++) {
+          const range = chunkPlainRange(k, plainBytes);
+          plaintexts.push(plaintext.subarray(range.start - from, range.start - from + range.length));
+        }
+        // One call per batch: a backend with a batch form (the CLI's worker threads) takes it whole.
+        const sealed = await cipher.encryptChunks(first, plaintexts, last === total - 1);
+        sealed.forEach((chunk, i) => {
+          const chunkStart = chunkOffset(first + i);
           const lo = Math.max(start, chunkStart);
           const hi = Math.min(end, chunkStart + chunk.length);
           if (hi > lo) out.set(chunk.subarray(lo - chunkStart, hi - chunkStart), lo - start);
         });
+        cipher.releaseChunks(sealed);
       },
       scratch,
     );

@@ -13,7 +13,8 @@ export const TAG_SIZE = 16;
 
 /**
  * A key imported once into an {@link Aead} backend, then used for many calls (chunks of one file).
- * Calls may run concurrently; implementations must not keep per-call state on the key.
+ * Calls may run concurrently; implementations must not keep per-call state on the key. Results
+ * never share memory with the inputs: a caller may reuse an input buffer once its call settled.
  */
 export interface AeadKey {
   /**
@@ -27,6 +28,28 @@ export interface AeadKey {
    * into a DecryptionError) when the tag does not verify, and must then release no plaintext.
    */
   decrypt(nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional batch form of {@link AeadKey.encrypt} (no AAD): seals `items[i].bytes` under
+   * `items[i].nonce`, results in order. For backends that pay per call rather than per byte (a hop
+   * to a worker thread); without it, callers run `encrypt` once per item, concurrently.
+   */
+  encryptMany?(items: readonly AeadItem[]): Promise<Uint8Array[]>;
+  /**
+   * Optional batch form of {@link AeadKey.decrypt} (no AAD), all or nothing: if any item fails its
+   * tag check the whole batch rejects and no plaintext of it is released.
+   */
+  decryptMany?(items: readonly AeadItem[]): Promise<Uint8Array[]>;
+  /**
+   * Optional: the caller is done with these results of `encryptMany` (it copied them elsewhere and
+   * never reads them again), so a backend may reuse their memory. Anything else is ignored.
+   */
+  release?(results: readonly Uint8Array[]): void;
+}
+
+/** One message of an AEAD batch: its nonce (12 bytes) and its plaintext or ciphertext || tag. */
+export interface AeadItem {
+  nonce: Uint8Array;
+  bytes: Uint8Array;
 }
 
 /**

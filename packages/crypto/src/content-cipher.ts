@@ -61,6 +61,31 @@ export interface ContentCipher {
    * @throws {DecryptionError} on a wrong size, index, key, or any tampering.
    */
   decryptChunk(index: number, sealed: Uint8Array, isLast: boolean): Promise<Uint8Array>;
+  /**
+   * Encrypts consecutive chunks `firstIndex`, `firstIndex + 1`, ... (one per plaintext), with the
+   * same rules and results as {@link ContentCipher.encryptChunk}; `endsMessage` says whether the
+   * last of them is the message's final chunk. One call per batch, so that a backend with
+   * `encryptMany` (a worker thread) takes the whole batch at once.
+   */
+  encryptChunks(
+    firstIndex: number,
+    plaintexts: readonly Uint8Array[],
+    endsMessage: boolean,
+  ): Promise<Uint8Array[]>;
+  /**
+   * Decrypts consecutive chunks `firstIndex`, ... as {@link ContentCipher.decryptChunk} does, all
+   * or nothing: if any chunk fails, the batch rejects with DecryptionError and releases nothing.
+   */
+  decryptChunks(
+    firstIndex: number,
+    sealed: readonly Uint8Array[],
+    endsMessage: boolean,
+  ): Promise<Uint8Array[]>;
+  /**
+   * Says that the caller is done with these results of {@link ContentCipher.encryptChunks} (copied
+   * elsewhere, never read again), so that the backend may reuse their memory.
+   */
+  releaseChunks(results: readonly Uint8Array[]): void;
 }
 
 /**
@@ -102,9 +127,13 @@ function deriveMessageKeys(key: Uint8Array, context: Uint8Array, salt: Uint8Arra
   };
 }
 
-/** The nonce of chunk `index`: base nonce XOR index as a 96-bit big-endian integer. */
-export function chunkNonce(baseNonce: Uint8Array, index: number): Uint8Array {
-  const nonce = baseNonce.slice();
+/**
+ * The nonce of chunk `index`: base nonce XOR index as a 96-bit big-endian integer. Written into
+ * `into` (12 bytes) when given, so that a batch shares one buffer.
+ */
+export function chunkNonce(baseNonce: Uint8Array, index: number, into?: Uint8Array): Uint8Array {
+  const nonce = into ?? new Uint8Array(NONCE_SIZE);
+  nonce.set(baseNonce);
   const high = Math.floor(index / 2 ** 32);
   const low = index >>> 0;
   nonce[7]! ^= high & 0xff;
@@ -114,6 +143,10 @@ export function chunkNonce(baseNonce: Uint8Array, index: number): Uint8Array {
   nonce[11]! ^= low & 0xff;
   return nonce;
 }
+
+/** The `i`-th 12-byte nonce slot of a batch's nonce buffer. */
+const nonceAt = (nonces: Uint8Array, i: number): Uint8Array =>
+  nonces.subarray(i * NONCE_SIZE, (i + 1) * NONCE_SIZE);
 
 function validIndex(index: number): boolean {
   return Number.isSafeInteger(index) && index >= 0 && index < MAX_CHUNK_COUNT;
@@ -127,15 +160,17 @@ class ChunkCipher implements ContentCipher {
     private readonly baseNonce: Uint8Array,
   ) {}
 
-  async encryptChunk(index: number, plaintext: Uint8Array, isLast: boolean): Promise<Uint8Array> {
+  /** The nonce of plaintext chunk `index`, after checking the index and the size. */
+  #sealNonce(index: number, plaintext: Uint8Array, isLast: boolean, into?: Uint8Array): Uint8Array {
     if (!validIndex(index)) throw new RangeError('chunk index out of range');
     if (isLast ? plaintext.length >= CHUNK_SIZE : plaintext.length !== CHUNK_SIZE) {
       throw new RangeError('a non-final chunk must be 16384 bytes and the final chunk shorter');
     }
-    return this.key.encrypt(chunkNonce(this.baseNonce, index), plaintext);
+    return chunkNonce(this.baseNonce, index, into);
   }
 
-  async decryptChunk(index: number, sealed: Uint8Array, isLast: boolean): Promise<Uint8Array> {
+  /** The nonce of sealed chunk `index`, after checking the index and the size. */
+  #openNonce(index: number, sealed: Uint8Array, isLast: boolean, into?: Uint8Array): Uint8Array {
     if (!validIndex(index)) throw new DecryptionError();
     if (
       isLast
@@ -144,8 +179,56 @@ class ChunkCipher implements ContentCipher {
     ) {
       throw new DecryptionError();
     }
+    return chunkNonce(this.baseNonce, index, into);
+  }
+
+  async encryptChunk(index: number, plaintext: Uint8Array, isLast: boolean): Promise<Uint8Array> {
+    return this.key.encrypt(this.#sealNonce(index, plaintext, isLast), plaintext);
+  }
+
+  async decryptChunk(index: number, sealed: Uint8Array, isLast: boolean): Promise<Uint8Array> {
+    const nonce = this.#openNonce(index, sealed, isLast);
     try {
-      return await this.key.decrypt(chunkNonce(this.baseNonce, index), sealed);
+      return await this.key.decrypt(nonce, sealed);
+    } catch {
+      throw new DecryptionError();
+    }
+  }
+
+  async encryptChunks(
+    firstIndex: number,
+    plaintexts: readonly Uint8Array[],
+    endsMessage: boolean,
+  ): Promise<Uint8Array[]> {
+    const last = plaintexts.length - 1;
+    // One buffer for the batch's nonces rather than one per chunk.
+    const nonces = new Uint8Array(plaintexts.length * NONCE_SIZE);
+    const items = plaintexts.map((bytes, i) => ({
+      nonce: this.#sealNonce(firstIndex + i, bytes, endsMessage && i === last, nonceAt(nonces, i)),
+      bytes,
+    }));
+    if (this.key.encryptMany) return this.key.encryptMany(items);
+    return Promise.all(items.map(({ nonce, bytes }) => this.key.encrypt(nonce, bytes)));
+  }
+
+  releaseChunks(results: readonly Uint8Array[]): void {
+    this.key.release?.(results);
+  }
+
+  async decryptChunks(
+    firstIndex: number,
+    sealed: readonly Uint8Array[],
+    endsMessage: boolean,
+  ): Promise<Uint8Array[]> {
+    const last = sealed.length - 1;
+    const nonces = new Uint8Array(sealed.length * NONCE_SIZE);
+    const items = sealed.map((bytes, i) => ({
+      nonce: this.#openNonce(firstIndex + i, bytes, endsMessage && i === last, nonceAt(nonces, i)),
+      bytes,
+    }));
+    try {
+      if (this.key.decryptMany) return await this.key.decryptMany(items);
+      return await Promise.all(items.map(({ nonce, bytes }) => this.key.decrypt(nonce, bytes)));
     } catch {
       throw new DecryptionError();
     }

@@ -120,6 +120,93 @@ describe('content encryption is deterministic per (key, context, salt) for resum
   });
 });
 
+/** nodeAead plus batch forms that record their calls, as a worker-thread backend would have them. */
+function batchingAead(calls: string[]): Aead {
+  return {
+    async importKey(raw) {
+      const key = await nodeAead.importKey(raw);
+      return {
+        ...key,
+        encryptMany(items) {
+          calls.push(`encryptMany ${items.length}`);
+          return Promise.all(items.map((i) => key.encrypt(i.nonce, i.bytes)));
+        },
+        async decryptMany(items) {
+          calls.push(`decryptMany ${items.length}`);
+          return Promise.all(items.map((i) => key.decrypt(i.nonce, i.bytes)));
+        },
+        release(results) {
+          calls.push(`release ${results.length}`);
+        },
+      };
+    },
+  };
+}
+
+const backends: [string, () => Aead | undefined][] = [
+  ['WebCrypto (one call per chunk)', () => undefined],
+  ['a backend with batch forms', () => batchingAead([])],
+];
+
+describe.each(backends)('batches of chunks on %s', (_name, makeAead) => {
+  const key = randomKey();
+  const context = contentContext(randomId());
+  const plain = new Uint8Array(nodeRandomBytes(4 * CHUNK_SIZE + 77));
+  const options = () => {
+    const aead = makeAead();
+    return aead ? { aead } : {};
+  };
+
+  it('seals and opens a batch exactly as chunk by chunk, at any starting index', async () => {
+    const cipher = await createContentCipher(key, context, undefined, options());
+    const sealed = await encryptContent(key, context, plain, { salt: cipher.salt });
+    const chunks = [0, 1, 2, 3, 4].map((i) => plain.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE));
+    const sealedChunks = chunks.map((_, i) =>
+      sealed.subarray(chunkOffset(i), Math.min(sealed.length, chunkOffset(i + 1))),
+    );
+    expect(await cipher.encryptChunks(0, chunks, true)).toEqual(sealedChunks);
+    expect(await cipher.encryptChunks(2, chunks.slice(2, 4), false)).toEqual(sealedChunks.slice(2, 4));
+    const opened = await openContentCipher(key, context, sealed.subarray(0, HEADER_SIZE), options());
+    expect(await opened.decryptChunks(1, sealedChunks.slice(1), true)).toEqual(chunks.slice(1));
+    expect(await opened.decryptChunks(0, [], false)).toEqual([]);
+  });
+
+  it('fails a whole batch with DecryptionError when one chunk is tampered, misplaced or mis-sized', async () => {
+    const sealed = await encryptContent(key, context, plain);
+    const cipher = await openContentCipher(key, context, sealed.subarray(0, HEADER_SIZE), options());
+    const chunk = (i: number) => sealed.slice(chunkOffset(i), Math.min(sealed.length, chunkOffset(i + 1)));
+    const tampered = chunk(2);
+    tampered[100] = tampered[100]! ^ 1;
+    await expect(cipher.decryptChunks(1, [chunk(1), tampered, chunk(3)], false)).rejects.toBeInstanceOf(
+      DecryptionError,
+    );
+    // In the wrong place (swapped), or the final chunk not flagged as final.
+    await expect(cipher.decryptChunks(1, [chunk(2), chunk(1)], false)).rejects.toBeInstanceOf(
+      DecryptionError,
+    );
+    await expect(cipher.decryptChunks(4, [chunk(4)], false)).rejects.toBeInstanceOf(DecryptionError);
+    await expect(cipher.decryptChunks(3, [chunk(3)], true)).rejects.toBeInstanceOf(DecryptionError);
+    const sealing = await createContentCipher(key, context, undefined, options());
+    await expect(sealing.encryptChunks(0, [new Uint8Array(10)], false)).rejects.toThrow(RangeError);
+    await expect(sealing.encryptChunks(0, [new Uint8Array(CHUNK_SIZE)], true)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('a backend with batch forms', () => {
+  it('receives a whole batch in one call', async () => {
+    const calls: string[] = [];
+    const key = randomKey();
+    const context = contentContext(randomId());
+    const cipher = await createContentCipher(key, context, undefined, { aead: batchingAead(calls) });
+    const chunks = [new Uint8Array(CHUNK_SIZE), new Uint8Array(CHUNK_SIZE), new Uint8Array(5)];
+    const sealed = await cipher.encryptChunks(0, chunks, true);
+    const opened = await openContentCipher(key, context, cipher.header, { aead: batchingAead(calls) });
+    expect(await opened.decryptChunks(0, sealed, true)).toEqual(chunks);
+    cipher.releaseChunks(sealed);
+    expect(calls).toEqual(['encryptMany 3', 'decryptMany 3', 'release 3']);
+  });
+});
+
 describe('tampered content fails with DecryptionError', () => {
   const key = randomKey();
   const versionId = randomId();

@@ -6,7 +6,14 @@ export { FORMAT_VERSION } from './format-version.js';
 export { DecryptionError, LoginFailedError, RecoveryWordsError } from './errors.js';
 export { ID_SIZE, KEY_SIZE, fromB64u, randomBytes, randomId, randomKey, toB64u } from './bytes.js';
 export { HKDF_LABELS } from './hkdf-labels.js';
-export { NONCE_SIZE, webCryptoAead, type Aead, type AeadKey, type AeadOptions } from './aead.js';
+export {
+  NONCE_SIZE,
+  webCryptoAead,
+  type Aead,
+  type AeadItem,
+  type AeadKey,
+  type AeadOptions,
+} from './aead.js';
 export { KEY_PURPOSES, WRAPPED_KEY_SIZE, unwrapKey, wrapKey, type KeyPurpose } from './key-wrap.js';
 export {
   ATTRIBUTES_MIN_PADDED_BYTES,

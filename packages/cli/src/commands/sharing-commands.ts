@@ -26,7 +26,6 @@ import { CliError, type CliContext } from '../cli-context.js';
 import { ContactsStore, contactOf, pinnedKeys } from '../contacts-store.js';
 import { FileSource } from '../file-source.js';
 import { formatDate, formatTable } from '../format.js';
-import { nodeAead } from '../node-aead.js';
 import { nodeFetch } from '../node-fetch.js';
 import { writeStreamDurably } from '../durable-write.js';
 
@@ -265,7 +264,7 @@ async function linkDownloadFile(state: LinkGetState, file: RemoteEntry, dest: st
       state.grant = undefined;
       stream = await begin();
     }
-    await writeStreamDurably(handle, stream, start);
+    await writeStreamDurably(handle, stream, start, ctx.written);
   } finally {
     progress.finish();
     await handle.close();
@@ -302,7 +301,7 @@ export async function getLink(ctx: CliContext, url: string, local: string | unde
   try {
     link = await PublicLinkSession.open(url, {
       fetch: nodeFetch,
-      content: { aead: nodeAead },
+      content: { aead: ctx.aead },
       password: async () => {
         const fromEnv = ctx.io.env.HOARD_LINK_PASSWORD;
         if (fromEnv !== undefined && fromEnv !== '') return fromEnv;

@@ -45,10 +45,14 @@ async function writeAll(stream: ReadableStream<Uint8Array>, out: Writable): Prom
 }
 
 /** Writes `stream` to a new file and makes it durable. */
-async function writeFileDurably(stream: ReadableStream<Uint8Array>, path: string): Promise<void> {
+async function writeFileDurably(
+  ctx: CliContext,
+  stream: ReadableStream<Uint8Array>,
+  path: string,
+): Promise<void> {
   const handle = await open(path, 'wx', 0o644);
   try {
-    await writeStreamDurably(handle, stream);
+    await writeStreamDurably(handle, stream, 0, ctx.written);
   } finally {
     await handle.close();
   }
@@ -250,7 +254,7 @@ async function downloadFile(
     const stream = await session.download(file, {
       onProgress: ({ doneBytes, totalBytes }) => progress.update(doneBytes, totalBytes),
     });
-    await writeFileDurably(stream, temp);
+    await writeFileDurably(ctx, stream, temp);
     if (file.mtimeMs !== undefined) await utimes(temp, new Date(), new Date(file.mtimeMs));
     await rename(temp, dest);
   } catch (error) {

@@ -8,6 +8,7 @@ import { randomId } from '@hoard/crypto';
 import { useEffect, useState, type FormEvent } from 'react';
 import { registerStream, releaseStream, startDownload } from '../service-worker-client';
 import { linkPasswordHashInWorker } from '../link-password';
+import { ButtonTrail } from './button-trail';
 import { ErrorMessage } from './dialog';
 import { zipEntriesOf } from './file-manager';
 import { describeError, formatBytes, formatDate } from './format';
@@ -227,21 +228,7 @@ function OpenLink(props: { link: PublicLinkSession }) {
         <>
           <h1 id="link-title">{link.root.name}</h1>
           {facts.length > 0 && <p className="hint">{facts.join(' · ')}</p>}
-          <nav aria-label="Breadcrumbs" className="breadcrumbs">
-            <ol>
-              {trail.map((entry, i) => (
-                <li key={entry.id}>
-                  {i === trail.length - 1 ? (
-                    <span aria-current="page">{entry.name}</span>
-                  ) : (
-                    <button type="button" className="link" onClick={() => setTrail(trail.slice(0, i + 1))}>
-                      {entry.name}
-                    </button>
-                  )}
-                </li>
-              ))}
-            </ol>
-          </nav>
+          <ButtonTrail trail={trail} onTrail={setTrail} />
           <div className="row-actions">
             <button type="button" className="primary" onClick={() => void download(folder)}>
               Download all

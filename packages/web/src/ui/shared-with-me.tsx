@@ -20,6 +20,7 @@ import { ChangedKeysError, Contacts } from '../contacts';
 import { releaseStream } from '../service-worker-client';
 import type { UploadShare } from '../shared/messages';
 import type { UploadManager } from '../upload-manager';
+import { ButtonTrail } from './button-trail';
 import { ErrorMessage } from './dialog';
 import type { PickedFile } from './dropped-files';
 import { FileList, sortEntries, type Sort } from './file-list';
@@ -314,26 +315,17 @@ function SharedFolderView(props: {
       <h1 id="shared-folder-title" className="visually-hidden">
         {folder.root.name}, shared by {folder.share.owner.email}
       </h1>
-      <nav aria-label="Breadcrumbs" className="breadcrumbs">
-        <ol>
+      <ButtonTrail
+        trail={trail}
+        onTrail={setTrail}
+        before={
           <li>
             <button type="button" className="link" onClick={props.onBack}>
               Shared with me
             </button>
           </li>
-          {trail.map((entry, i) => (
-            <li key={entry.id}>
-              {i === trail.length - 1 ? (
-                <span aria-current="page">{entry.name}</span>
-              ) : (
-                <button type="button" className="link" onClick={() => setTrail(trail.slice(0, i + 1))}>
-                  {entry.name}
-                </button>
-              )}
-            </li>
-          ))}
-        </ol>
-      </nav>
+        }
+      />
       <p className="hint">
         Shared by {folder.share.owner.email} ·{' '}
         {writable ? 'you can edit' : 'read-only: you can browse and download'}

@@ -2,6 +2,9 @@
 // checkout (run `npm run build` first; `npm run bench` does not build):
 //   upload MB/s of `hoard put`      vs  `dd conv=fsync` of the same bytes on the same disk
 //   download MB/s of `hoard get`    vs  in-process AES-256-GCM decryption of the same size in 16 KiB chunks
+//   and, beside it, what this machine allows any client: the same ciphertext fetched over plain
+//   node:http with nothing decrypted, once into nothing and once into a file made durable the way
+//   `hoard get` makes its output (background fdatasync, fsync at the end)
 //   peak RSS (VmHWM) of the CLI during put/get and of the server over the whole run
 //   sign-up, login
 //   `hoard put` of a folder of N small files  vs  writing the same files here, each fsynced (a local
@@ -11,6 +14,7 @@
 // Options: --size-mib N (default 1024), --files N (default 10000), --keep (leave the temp dir),
 // --only small-files (skip the large file: just the folder of N files, its put and its listing).
 import { spawn, spawnSync } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -23,6 +27,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -128,6 +133,47 @@ function gcmDecryptRate(bytes) {
   return performance.now() - started;
 }
 
+/**
+ * Fetches `path` from the server over plain node:http with the CLI's session, writing the body to
+ * `file` (made durable as `hoard get` does: a background fdatasync every 32 MiB, an fsync at the
+ * end; chunks that arrive during a write go out together in one writev) or dropping it (`file`
+ * undefined). Nothing is decrypted: the floor any client pays on this machine.
+ */
+async function rawFetchMs(base, token, path, file) {
+  const started = performance.now();
+  const fh = file === undefined ? undefined : await open(file, 'w');
+  let bytes = 0;
+  const res = await new Promise((resolve, reject) => {
+    httpGet(new URL(path, base), { headers: { authorization: `Bearer ${token}` } }, resolve).on(
+      'error',
+      reject,
+    );
+  });
+  if (res.statusCode !== 200) throw new Error(`GET ${path} answered ${res.statusCode}`);
+  let sinceSync = 0;
+  let syncing;
+  const sink = fh?.createWriteStream({ highWaterMark: 8 * MiB });
+  for await (const chunk of res) {
+    bytes += chunk.length;
+    if (!sink) continue;
+    sinceSync += chunk.length;
+    if (sinceSync >= 32 * MiB && !syncing) {
+      sinceSync = 0;
+      syncing = fh.datasync().then(() => (syncing = undefined));
+    }
+    if (!sink.write(chunk)) await new Promise((resolve) => sink.once('drain', resolve));
+  }
+  if (sink) {
+    await new Promise((resolve, reject) => sink.end((error) => (error ? reject(error) : resolve())));
+    await syncing;
+    // The stream closes the handle when it ends: sync through a new one, as a crash would need.
+    const again = await open(file, 'r+');
+    await again.sync();
+    await again.close();
+  }
+  return { ms: performance.now() - started, bytes };
+}
+
 /** Writes `count` small files as `hoard put` sends them, each durable (fsync file, then folder). */
 function durableCopyMs(dir, count) {
   mkdirSync(dir);
@@ -189,8 +235,11 @@ async function main() {
     let put;
     let get;
     let same = true;
+    let rawNull;
+    let rawFile;
     const serverCpuPut = cpuSeconds(server.process.pid);
     let serverCpuGet = serverCpuPut;
+    let serverCpuEnd = serverCpuPut;
     if (largeFile) {
       put = await hoard(['put', input, '/'], env);
       serverCpuGet = cpuSeconds(server.process.pid);
@@ -198,8 +247,16 @@ async function main() {
       get = await hoard(['get', '/input.bin', out], env);
       same = spawnSync('cmp', [input, out]).status === 0;
       rmSync(out);
+      serverCpuEnd = cpuSeconds(server.process.pid);
+      // The floor: the same ciphertext with no decryption, over plain node:http (the bench's own
+      // process), into nothing and into a durable file.
+      const token = JSON.parse(readFileSync(join(env.HOARD_HOME, 'session.json'), 'utf8')).token;
+      const [version] = JSON.parse((await hoard(['versions', '/input.bin', '--json'], env)).out);
+      const contentPath = `/versions/${version.id}/content`;
+      rawNull = await rawFetchMs(base, token, contentPath);
+      rawFile = await rawFetchMs(base, token, contentPath, join(work, 'raw.bin'));
+      rmSync(join(work, 'raw.bin'));
     }
-    const serverCpuEnd = cpuSeconds(server.process.pid);
     const perGiB = (seconds) => (seconds / (bytes / (1024 * MiB))).toFixed(2);
 
     const many = join(work, 'many');
@@ -231,6 +288,9 @@ async function main() {
       );
       console.log(
         `| download (hoard get) | ${mbps(bytes, get.ms)} MB/s | AES-256-GCM decrypt ${mbps(bytes, gcmMs)} MB/s | ${(gcmMs / get.ms).toFixed(2)}x |`,
+      );
+      console.log(
+        `| ciphertext fetch alone, nothing decrypted: into nothing / into a durable file | ${mbps(rawNull.bytes, rawNull.ms)} / ${mbps(rawFile.bytes, rawFile.ms)} MB/s | AES-256-GCM decrypt ${mbps(bytes, gcmMs)} MB/s | ${(gcmMs / rawNull.ms).toFixed(2)}x / ${(gcmMs / rawFile.ms).toFixed(2)}x (the most any client reaches here) |`,
       );
       console.log(
         `| CLI peak RSS put / get | ${put.peakMiB.toFixed(0)} / ${get.peakMiB.toFixed(0)} MiB | target < 200 MiB | |`,

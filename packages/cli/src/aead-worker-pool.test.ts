@@ -1,6 +1,7 @@
 // The AES-GCM worker pool: results equal node:crypto on the calling thread, in order, across
 // threads and concurrent batches; a tampered batch releases nothing and surfaces as DecryptionError
-// through the content cipher; closing the pool fails what is pending and what comes after.
+// through the content cipher; closing the pool fails what is pending and what comes after. On the
+// calling thread, batches land end to end in reused buffers, and a failed batch releases nothing.
 import { createSecretKey, randomBytes } from 'node:crypto';
 import {
   CHUNK_SIZE,
@@ -14,6 +15,7 @@ import {
 } from '@hoard/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AeadBatchError, AeadWorkerPool } from './aead-worker-pool.js';
+import { BATCH_BUFFER_BYTES, BatchBuffers } from './batch-buffers.js';
 import { createNodeAead, nodeAead } from './node-aead.js';
 
 const pools: AeadWorkerPool[] = [];
@@ -164,5 +166,59 @@ describe('createNodeAead with a worker pool', () => {
       tampered[0]![0] = tampered[0]![0]! ^ 1;
       await expect(opened.decryptChunks(0, tampered, true)).rejects.toBeInstanceOf(DecryptionError);
     }
+  });
+});
+
+describe('createNodeAead on the calling thread (batches in reused buffers)', () => {
+  it('puts a batch end to end in one buffer, equal to one call per item, and reuses it once given back', async () => {
+    const results = new BatchBuffers();
+    const aead = createNodeAead(undefined, results);
+    const raw = randomBytes(32);
+    const [key, reference] = await Promise.all([aead.importKey(raw), nodeAead.importKey(raw)]);
+    const batch = items(64);
+    const sealed = await key.encryptMany!(batch);
+    // One buffer, adjacent views (a download writes a batch with one call and no copy).
+    sealed.forEach((s, i) => {
+      expect(s.buffer).toBe(sealed[0]!.buffer);
+      if (i > 0) expect(s.byteOffset).toBe(sealed[i - 1]!.byteOffset + sealed[i - 1]!.length);
+    });
+    for (let i = 0; i < batch.length; i++) {
+      expect(Buffer.from(sealed[i]!)).toEqual(
+        Buffer.from(await reference.encrypt(batch[i]!.nonce, batch[i]!.bytes)),
+      );
+    }
+    const again = batch.map((item, i) => ({ nonce: item.nonce, bytes: sealed[i]!.slice() }));
+    const opened = await key.decryptMany!(again);
+    expect(opened.map((p) => Buffer.from(p))).toEqual(batch.map((b) => Buffer.from(b.bytes)));
+    // Given back through any view (as the CLI does once the bytes are in the file): reused next.
+    const buffer = opened[0]!.buffer;
+    results.giveBack(opened[5]!);
+    results.giveBack(opened[5]!); // twice: kept once
+    results.giveBack(new Uint8Array(BATCH_BUFFER_BYTES)); // never lent: ignored
+    expect(results.spareCount).toBe(1);
+    const next = await key.decryptMany!(again);
+    expect(next[0]!.buffer).toBe(buffer);
+    expect(next.map((p) => Buffer.from(p))).toEqual(batch.map((b) => Buffer.from(b.bytes)));
+    // Results not given back stay the caller's: the batch after takes a fresh buffer.
+    expect((await key.decryptMany!(again))[0]!.buffer).not.toBe(buffer);
+    // release (the seam's own form) gives back too.
+    key.release!(next);
+    expect(results.spareCount).toBe(1);
+  });
+
+  it('releases nothing of a batch with a failed tag, and zeroes what it had placed', async () => {
+    const results = new BatchBuffers();
+    const aead = createNodeAead(undefined, results);
+    const key = await aead.importKey(randomBytes(32));
+    const batch = items(8);
+    const sealed = await key.encryptMany!(batch);
+    const tampered = batch.map((item, i) => ({ nonce: item.nonce, bytes: sealed[i]!.slice() }));
+    tampered[6]!.bytes[3] = tampered[6]!.bytes[3]! ^ 1;
+    await expect(key.decryptMany!(tampered)).rejects.toThrow();
+    // The buffer it had filled with six plaintexts is back among the spares, zeroed.
+    expect(results.spareCount).toBe(1);
+    const spare = new Uint8Array(results.take(1));
+    expect(spare.subarray(0, 6 * CHUNK_SIZE).every((b) => b === 0)).toBe(true);
+    await expect(key.decryptMany!([{ nonce: randomBytes(12), bytes: new Uint8Array(5) }])).rejects.toThrow();
   });
 });

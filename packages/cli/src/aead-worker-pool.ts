@@ -11,16 +11,13 @@
 import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { AeadItem } from '@hoard/crypto';
+import { BatchBuffers } from './batch-buffers.js';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** Size of the reused buffers: a batch of 64 sealed 16 KiB chunks, in or out. */
-const BATCH_BUFFER_BYTES = 64 * (16384 + TAG_BYTES);
 /** Input buffers kept for reuse (batches in flight at once, in practice). */
 const SPARE_INPUTS = 4;
-/** Output buffers given back (see release) and kept for reuse. */
-const SPARE_OUTPUTS = 8;
 
 /** A batch as the worker receives it: every message laid out end to end in `input`. */
 interface Job {
@@ -107,6 +104,11 @@ export class AeadBatchError extends Error {
 export interface AeadWorkerPoolOptions {
   /** Worker threads (started on first use). */
   threads: number;
+  /**
+   * Where result buffers come from and go back to (see release); share one with the calling-thread
+   * path so that either reuses what the other lent. Default: the pool's own.
+   */
+  results?: BatchBuffers;
 }
 
 /**
@@ -121,11 +123,9 @@ export class AeadWorkerPool {
   readonly #threads: number;
   readonly #workers: PoolWorker[] = [];
   /** Input buffers back from the workers, for the next batches. */
-  readonly #spareInputs: ArrayBuffer[] = [];
-  /** Result buffers handed out and not given back. */
-  readonly #handedOut = new WeakSet<ArrayBuffer>();
-  /** Result buffers given back, for the next batches. */
-  readonly #spareOutputs: ArrayBuffer[] = [];
+  readonly #inputs = new BatchBuffers(SPARE_INPUTS);
+  /** Result buffers: lent to the caller with the results, given back through release. */
+  readonly #results: BatchBuffers;
   #nextId = 1;
   #closed = false;
 
@@ -134,6 +134,7 @@ export class AeadWorkerPool {
       throw new RangeError('threads must be a positive integer');
     }
     this.#threads = options.threads;
+    this.#results = options.results ?? new BatchBuffers();
   }
 
   /** Seals every item (plaintext) under its nonce; each result is ciphertext || tag. */
@@ -173,11 +174,7 @@ export class AeadWorkerPool {
    * milliseconds). Anything else is ignored. The caller must not read `bytes` afterwards.
    */
   release(bytes: Uint8Array): void {
-    const buffer = bytes.buffer as ArrayBuffer;
-    if (!this.#handedOut.delete(buffer)) return;
-    if (buffer.byteLength === BATCH_BUFFER_BYTES && this.#spareOutputs.length < SPARE_OUTPUTS) {
-      this.#spareOutputs.push(buffer);
-    }
+    this.#results.giveBack(bytes);
   }
 
   /** Stops every worker; batches still running reject, and later ones too. */
@@ -195,9 +192,8 @@ export class AeadWorkerPool {
   #layout(items: readonly AeadItem[]): ArrayBuffer {
     let total = 0;
     for (const item of items) total += item.bytes.length;
-    const reused = total <= BATCH_BUFFER_BYTES ? this.#spareInputs.pop() : undefined;
     // Uninitialised and unpooled: only the bytes written here are read, and it can be moved.
-    const buffer = reused ?? Buffer.allocUnsafeSlow(Math.max(total, BATCH_BUFFER_BYTES)).buffer;
+    const buffer = this.#inputs.take(total);
     const bytes = new Uint8Array(buffer);
     let at = 0;
     for (const item of items) {
@@ -219,9 +215,7 @@ export class AeadWorkerPool {
     for (const length of lengths) outputBytes += op === 'seal' ? length + TAG_BYTES : length - TAG_BYTES;
     // Uninitialised (or a given-back result): the worker writes every byte of the results before
     // it comes back, or zeroes the buffer on failure.
-    const output =
-      (outputBytes <= BATCH_BUFFER_BYTES ? this.#spareOutputs.pop() : undefined) ??
-      Buffer.allocUnsafeSlow(Math.max(outputBytes, BATCH_BUFFER_BYTES)).buffer;
+    const output = this.#results.take(outputBytes);
     const target = this.#pick();
     const id = this.#nextId++;
     return new Promise<ArrayBuffer>((resolve, reject) => {
@@ -245,16 +239,14 @@ export class AeadWorkerPool {
     const entry: PoolWorker = { worker, pending: new Map() };
     worker.unref();
     worker.on('message', (reply: Reply) => {
-      if (reply.input.byteLength === BATCH_BUFFER_BYTES && this.#spareInputs.length < SPARE_INPUTS) {
-        this.#spareInputs.push(reply.input);
-      }
+      this.#inputs.keep(reply.input);
       const pending = entry.pending.get(reply.id);
       if (!pending) return;
       entry.pending.delete(reply.id);
       if (entry.pending.size === 0) worker.unref();
       if ('failed' in reply) pending.reject(new AeadBatchError('AES-GCM batch failed'));
       else {
-        this.#handedOut.add(reply.output);
+        this.#results.lend(reply.output);
         pending.resolve(reply.output);
       }
     });

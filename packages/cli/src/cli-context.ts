@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ApiError, HoardClient, type HoardSession, type SavedSession } from '@hoard/client';
 import type { Aead } from '@hoard/crypto';
 import { AeadWorkerPool } from './aead-worker-pool.js';
+import { BatchBuffers } from './batch-buffers.js';
 import { HoardHome } from './hoard-home.js';
 import { createNodeAead } from './node-aead.js';
 import { nodeFetch } from './node-fetch.js';
@@ -55,6 +56,8 @@ export class CliContext {
   /** AES-256-GCM on node:crypto; file contents on worker threads (started on first use). */
   readonly aead: Aead;
   readonly #pool: AeadWorkerPool | undefined;
+  /** Memory of batches of decrypted (or sealed) chunks, reused once their bytes are written. */
+  readonly #results = new BatchBuffers();
 
   constructor(readonly io: CliIo) {
     this.serverUrl = (io.env.HOARD_SERVER || 'http://localhost:8080').replace(/\/+$/, '');
@@ -64,8 +67,8 @@ export class CliContext {
     const home = io.env.HOARD_HOME || join(io.env.HOME || homedir(), '.config', 'hoard');
     this.home = new HoardHome(resolve(io.cwd, home));
     const threads = cryptoThreads(io.env);
-    this.#pool = threads > 0 ? new AeadWorkerPool({ threads }) : undefined;
-    this.aead = createNodeAead(this.#pool);
+    this.#pool = threads > 0 ? new AeadWorkerPool({ threads, results: this.#results }) : undefined;
+    this.aead = createNodeAead(this.#pool, this.#results);
     this.client = new HoardClient({
       serverUrl: this.serverUrl,
       content: { aead: this.aead },
@@ -77,7 +80,7 @@ export class CliContext {
    * Gives back a piece of decrypted content that is in its file now (nothing reads it again): its
    * memory is reused for the next batch instead of left to the garbage collector.
    */
-  readonly written = (bytes: Uint8Array): void => this.#pool?.release(bytes);
+  readonly written = (bytes: Uint8Array): void => this.#results.giveBack(bytes);
 
   /** Stops the crypto worker threads (the command is over). */
   async close(): Promise<void> {

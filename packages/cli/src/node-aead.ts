@@ -14,6 +14,7 @@ import {
 } from 'node:crypto';
 import type { Aead, AeadItem, AeadKey } from '@hoard/crypto';
 import type { AeadWorkerPool } from './aead-worker-pool.js';
+import { BatchBuffers } from './batch-buffers.js';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -42,6 +43,59 @@ function open(key: CipherKey, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8
   return tail.length === 0 ? head : Buffer.concat([head, tail]);
 }
 
+/**
+ * Seals every item into one buffer from `buffers`, end to end (ciphertext || tag each): a batch
+ * allocates nothing that outlives it, and the caller gives the buffer back when it is done.
+ */
+function sealBatch(key: CipherKey, items: readonly AeadItem[], buffers: BatchBuffers): Uint8Array[] {
+  let total = 0;
+  for (const item of items) total += item.bytes.length + TAG_BYTES;
+  const out = new Uint8Array(buffers.take(total));
+  const results: Uint8Array[] = [];
+  let at = 0;
+  for (const item of items) {
+    if (item.nonce.length !== NONCE_BYTES) throw new TypeError('AES-GCM nonce must be 12 bytes');
+    const cipher = createCipheriv('aes-256-gcm', key, item.nonce, { authTagLength: TAG_BYTES });
+    out.set(cipher.update(item.bytes), at);
+    cipher.final();
+    out.set(cipher.getAuthTag(), at + item.bytes.length);
+    results.push(out.subarray(at, at + item.bytes.length + TAG_BYTES));
+    at += item.bytes.length + TAG_BYTES;
+  }
+  buffers.lend(out.buffer);
+  return results;
+}
+
+/**
+ * Opens every item into one buffer from `buffers`, the plaintexts end to end. All or nothing: on a
+ * failed tag the bytes placed so far are zeroed, the buffer kept for reuse, and nothing returned.
+ */
+function openBatch(key: CipherKey, items: readonly AeadItem[], buffers: BatchBuffers): Uint8Array[] {
+  let total = 0;
+  for (const item of items) {
+    if (item.bytes.length < TAG_BYTES) throw new TypeError('ciphertext shorter than the tag');
+    total += item.bytes.length - TAG_BYTES;
+  }
+  const buffer = buffers.take(total);
+  const out = new Uint8Array(buffer);
+  const results: Uint8Array[] = [];
+  let at = 0;
+  try {
+    for (const item of items) {
+      const plain = open(key, item.nonce, item.bytes);
+      out.set(plain, at);
+      results.push(out.subarray(at, at + plain.length));
+      at += plain.length;
+    }
+  } catch (error) {
+    out.fill(0, 0, at);
+    buffers.keep(buffer);
+    throw error;
+  }
+  buffers.lend(buffer);
+  return results;
+}
+
 /** Runs `work` now, as a promise (node:crypto is synchronous; the seam is not). */
 function settle<T>(work: () => T): Promise<T> {
   try {
@@ -55,9 +109,11 @@ const byteLength = (items: readonly AeadItem[]): number => items.reduce((sum, i)
 
 /**
  * The node:crypto AES-256-GCM backend for @hoard/crypto's `Aead` seam; with `pool`, batches of at
- * least 64 KiB run on its worker threads.
+ * least 64 KiB run on its worker threads. Batch results share one buffer from `results` (the pool's
+ * too, when it was built with the same one); `release` gives it back, and so may a caller that got a
+ * view of it further on (`results.giveBack`, e.g. once a download's plaintext is in its file).
  */
-export function createNodeAead(pool?: AeadWorkerPool): Aead {
+export function createNodeAead(pool?: AeadWorkerPool, results = new BatchBuffers()): Aead {
   return {
     importKey(rawKey: Uint8Array): Promise<AeadKey> {
       if (rawKey.length !== 32) return Promise.reject(new TypeError('AES-256-GCM key must be 32 bytes'));
@@ -74,15 +130,17 @@ export function createNodeAead(pool?: AeadWorkerPool): Aead {
         encryptMany: (items) =>
           pool && byteLength(items) >= MIN_WORKER_BATCH_BYTES
             ? pool.seal(poolKey(), items)
-            : settle(() => items.map((item) => seal(key, item.nonce, item.bytes))),
+            : settle(() => sealBatch(key, items, results)),
         // All or nothing: on the calling thread, a failure throws before any result is returned.
         decryptMany: (items) =>
           pool && byteLength(items) >= MIN_WORKER_BATCH_BYTES
             ? pool.open(poolKey(), items)
-            : settle(() => items.map((item) => open(key, item.nonce, item.bytes))),
-        // A batch's results share one buffer; the pool ignores what it did not hand out.
-        release: (results) => {
-          if (pool && results[0]) pool.release(results[0]);
+            : settle(() => openBatch(key, items, results)),
+        // A batch's results share one buffer; what was not lent is ignored.
+        release: (batch) => {
+          if (!batch[0]) return;
+          results.giveBack(batch[0]);
+          pool?.release(batch[0]);
         },
       };
       return Promise.resolve(aeadKey);

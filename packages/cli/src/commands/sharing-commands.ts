@@ -28,6 +28,7 @@ import { FileSource } from '../file-source.js';
 import { formatDate, formatTable } from '../format.js';
 import { nodeFetch } from '../node-fetch.js';
 import { writeStreamDurably } from '../durable-write.js';
+import { writeStreamTo } from '../stream-to-writable.js';
 
 const DURATION = /^(\d{1,6})([mhdw])$/;
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -286,15 +287,6 @@ async function linkDownloadFolder(state: LinkGetState, folder: RemoteEntry, dest
   }
 }
 
-async function writeStdout(ctx: CliContext, stream: ReadableStream<Uint8Array>): Promise<void> {
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    if (!ctx.io.stdout.write(value)) await new Promise((r) => ctx.io.stdout.once('drain', r));
-  }
-}
-
 /** `hoard get URL [DEST]`: a file or a whole folder from a link, without an account. */
 export async function getLink(ctx: CliContext, url: string, local: string | undefined): Promise<void> {
   let link: PublicLinkSession;
@@ -322,7 +314,7 @@ export async function getLink(ctx: CliContext, url: string, local: string | unde
   const root = link.root;
   if (local === '-') {
     if (root.type !== 'file') throw new CliError('cannot write a folder to stdout');
-    await writeStdout(ctx, await link.download(root, { grant: await ensureGrant(state) }));
+    await writeStreamTo(ctx.io.stdout, await link.download(root, { grant: await ensureGrant(state) }));
     return;
   }
   let dest = resolve(ctx.io.cwd, local ?? root.name);
@@ -624,7 +616,7 @@ export async function getShared(ctx: CliContext, remote: string, local: string |
   const { folder, entry } = resolved;
   if (local === '-') {
     if (entry.type !== 'file') throw new CliError('cannot write a folder to stdout');
-    await writeStdout(ctx, await folder.download(entry));
+    await writeStreamTo(ctx.io.stdout, await folder.download(entry));
     return;
   }
   let dest = resolve(ctx.io.cwd, local ?? entry.name);
@@ -634,13 +626,7 @@ export async function getShared(ctx: CliContext, remote: string, local: string |
     const temp = join(dirname(to), `.${basename(to)}.${randomBytes(6).toString('hex')}.hoard-partial`);
     const handle = await open(temp, 'w', 0o644);
     try {
-      const reader = (await folder.download(file)).getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        await handle.write(value);
-      }
-      await handle.sync();
+      await writeStreamDurably(handle, await folder.download(file), 0, ctx.written);
     } catch (error) {
       await handle.close();
       await rm(temp, { force: true });

@@ -6,43 +6,12 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
 import { ApiError, type HoardSession, type RemoteEntry, type ResumeStore } from '@hoard/client';
 import { CliError, type CliContext } from '../cli-context.js';
 import { FileSource } from '../file-source.js';
 import { silentProgress } from '../progress-bar.js';
 import { writeStreamDurably } from '../durable-write.js';
-
-function drained(out: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onDrain = (): void => {
-      out.off('error', onError);
-      resolve();
-    };
-    const onError = (error: Error): void => {
-      out.off('drain', onDrain);
-      reject(error);
-    };
-    out.once('drain', onDrain);
-    out.once('error', onError);
-  });
-}
-
-async function writeAll(stream: ReadableStream<Uint8Array>, out: Writable): Promise<void> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      if (!out.write(value)) await drained(out);
-    }
-  } catch (error) {
-    await reader.cancel(error).catch(() => undefined);
-    throw error;
-  } finally {
-    reader.releaseLock();
-  }
-}
+import { writeStreamTo } from '../stream-to-writable.js';
 
 /** Writes `stream` to a new file and makes it durable. */
 async function writeFileDurably(
@@ -288,7 +257,7 @@ export async function get(ctx: CliContext, remote: string, local: string | undef
   if (local === '-') {
     if (entry.type !== 'file') throw new CliError(`cannot write a folder to stdout: ${entry.path}`);
     const stream = await session.download(entry);
-    await writeAll(stream, ctx.io.stdout);
+    await writeStreamTo(ctx.io.stdout, stream);
     return;
   }
   const name = entry.name === '' ? 'hoard' : entry.name;

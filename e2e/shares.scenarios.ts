@@ -4,7 +4,8 @@
 // no way to write; ada removes bob and bob's view says the share is gone; shared again with "Can
 // edit", bob uploads through the same upload queue as his own files (by the input, by a drop, a big
 // one paused and resumed, and one dropped from disk that a reload interrupts and Resume continues
-// from its stored handle) and ada finds the same bytes in her folder.
+// from its stored handle) and ada finds the same bytes in her folder. And a member plays a video
+// of a shared folder from near its end (only the ranges needed fetched) and previews its PDF.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import {
   type Harness,
 } from './harness.js';
 import { expectReadable } from './look.scenarios.js';
+import { contentRanges, makeTestPdf, makeTestVideo } from './media.scenarios.js';
 import { sha256, zipListing } from './organise.scenarios.js';
 
 async function shareWith(page: Page, folder: string, email: string, canEdit: boolean) {
@@ -253,4 +255,81 @@ export function sharesScenarios(harness: () => Harness) {
       .waitFor();
     await expectReadable(ada);
   }, 240_000);
+
+  it('plays a video seeked near its end and previews a PDF from a folder shared with you', async () => {
+    const h = harness();
+    const ada = await (await h.context()).newPage();
+    const bobContext = await h.context({ alongside: true });
+    const bob = await bobContext.newPage();
+    const adaEmail = await signUp(ada, h.url);
+    const bobEmail = await signUp(bob, h.url);
+    const row = (page: Page, name: string) => page.getByRole('row', { name, exact: true });
+    const videoPath = makeTestVideo(60, '3M');
+    try {
+      const video = readFileSync(videoPath);
+      const pdf = makeTestPdf('Shared with bob', 'Hoard shared letter');
+      await ada.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'New folder' }).click();
+      await ada.getByLabel('Folder name').fill('Media');
+      await ada.getByRole('button', { name: 'Create folder' }).click();
+      await ada.getByRole('button', { name: 'Media', exact: true }).click();
+      await ada.getByLabel('Upload files').setInputFiles([
+        { name: 'clip.mp4', mimeType: 'video/mp4', buffer: video },
+        { name: 'letter.pdf', mimeType: 'application/pdf', buffer: pdf },
+      ]);
+      await row(ada, 'clip.mp4').waitFor({ timeout: 120_000 });
+      await row(ada, 'letter.pdf').waitFor({ timeout: 120_000 });
+      await ada.goto(`${h.url}/files`);
+      await shareWith(ada, 'Media', bobEmail, false);
+      await acceptAndOpen(bob, h.url, adaEmail, 'Media');
+
+      // The video plays from near its end: bob's service worker fetched the share's ciphertext
+      // by ranges, and only the chunks near the start (the index) and the end.
+      const requests: { url: string; range: string | undefined }[] = [];
+      bobContext.on('request', (r) => requests.push({ url: r.url(), range: r.headers().range }));
+      await row(bob, 'clip.mp4').dblclick();
+      const player = bob.locator('video');
+      await player.waitFor();
+      await bob.waitForFunction(() => document.querySelector('video')!.readyState >= 2, undefined, {
+        timeout: 60_000,
+      });
+      await player.evaluate((v: HTMLVideoElement) => {
+        v.muted = true;
+        v.currentTime = v.duration - 4;
+        void v.play();
+      });
+      await bob.waitForFunction(
+        () => {
+          const v = document.querySelector('video')!;
+          return v.currentTime > v.duration - 3.5 && v.readyState >= 3;
+        },
+        undefined,
+        { timeout: 60_000 },
+      );
+      const shareRanges = contentRanges(requests.filter((r) => /\/shares\/[^/]+\/versions\//.test(r.url)));
+      expect(shareRanges.length).toBeGreaterThan(0);
+      const cipherSize = video.length + 56 + Math.ceil(video.length / 16384) * 16;
+      expect(shareRanges.some((r) => r.start > cipherSize * 0.85)).toBe(true);
+      expect(shareRanges.some((r) => r.start < cipherSize * 0.6 && r.end > cipherSize * 0.4)).toBe(false);
+      await bob.keyboard.press('Escape');
+
+      // The PDF opens in chromium's viewer from bob's service worker, byte for byte ada's file.
+      await row(bob, 'letter.pdf').dblclick();
+      const dialog = bob.getByRole('dialog', { name: 'letter.pdf' });
+      const src = (await dialog.locator('iframe[title="letter.pdf"]').getAttribute('src'))!;
+      expect(src).toMatch(/^\/sw\/file\/[\w-]+\/letter\.pdf$/);
+      const viewer = () => bob.frames().find((f) => f.url().startsWith('chrome-extension://'));
+      await expect.poll(viewer, { timeout: 30_000 }).toBeDefined();
+      await expect
+        .poll(() => viewer()!.locator('#title').textContent(), { timeout: 30_000 })
+        .toBe('Hoard shared letter');
+      const served = await bob.evaluate(async (url) => {
+        const response = await fetch(url);
+        return Array.from(new Uint8Array(await response.arrayBuffer()));
+      }, src);
+      expect(Buffer.from(served).equals(pdf)).toBe(true);
+      await bob.keyboard.press('Escape');
+    } finally {
+      rmSync(join(videoPath, '..'), { recursive: true, force: true });
+    }
+  }, 300_000);
 }

@@ -27,7 +27,6 @@ import {
   LinkNodeResponse,
   LinkResponse,
   LinksResponse,
-  NodesResponse,
   PublicLinkResponse,
   ReportResponse,
   type Link,
@@ -38,6 +37,7 @@ import { ClientError } from './api-error.js';
 import { nodeAttributesSchema } from './attributes.js';
 import { Downloader, type DownloadOptions } from './downloader.js';
 import { HttpClient, type FetchLike } from './http-client.js';
+import { fetchAllChildren } from './children-pages.js';
 import {
   openChildNode,
   openChildren,
@@ -276,11 +276,10 @@ export class PublicLinkSession {
   /** The children of a folder of the link, sorted by name; unreadable ones are counted, not shown. */
   async list(folder: RemoteEntry): Promise<FolderListing> {
     if (folder.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${folder.path}`);
-    const { nodes } = await this.http.json(
-      'GET',
+    const nodes = await fetchAllChildren(
+      this.http,
       `/links/${this.linkId}/nodes/${folder.id}/children`,
-      NodesResponse,
-      { headers: this.headers },
+      this.headers,
     );
     const crypto = this.content.aead ? { aead: this.content.aead } : {};
     return openChildren(nodes, (node) => openChildNode(node, folder, crypto));

@@ -20,7 +20,6 @@ import {
 } from '@hoard/crypto';
 import {
   NodeResponse,
-  NodesResponse,
   PublishedKeysResponse,
   ShareResponse,
   SharesResponse,
@@ -32,6 +31,7 @@ import { ClientError } from './api-error.js';
 import { nodeAttributesSchema } from './attributes.js';
 import { Downloader, type DownloadOptions } from './downloader.js';
 import type { HttpClient } from './http-client.js';
+import { fetchAllChildren, fetchChildByNameHash } from './children-pages.js';
 import { schemas } from './protocol-adapter.js';
 import { joinRemotePath, splitRemotePath, validateName } from './remote-path.js';
 import {
@@ -244,25 +244,22 @@ export class SharedFolder {
     return openChildNode(node, parent, this.#crypto);
   }
 
-  async #children(folder: RemoteEntry): Promise<Node[]> {
+  /** The children route of `folder` inside the share. */
+  #childrenPath(folder: RemoteEntry): string {
     if (folder.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${folder.path}`);
-    const { nodes } = await this.http.json(
-      'GET',
-      `${this.#prefix}/nodes/${folder.id}/children`,
-      NodesResponse,
-    );
-    return nodes;
+    return `${this.#prefix}/nodes/${folder.id}/children`;
   }
 
   /** The children of a folder of the share, sorted by name; unreadable ones counted, not shown. */
   async list(folder: RemoteEntry): Promise<FolderListing> {
-    const nodes = await this.#children(folder);
+    const nodes = await fetchAllChildren(this.http, this.#childrenPath(folder));
     return openChildren(nodes, (node) => this.open(node, folder));
   }
 
   async findChild(folder: RemoteEntry, name: string): Promise<RemoteEntry | undefined> {
+    const path = this.#childrenPath(folder);
     const wanted = await nameHash(folder.key, validateName(name));
-    const node = (await this.#children(folder)).find((n) => n.nameHash === wanted);
+    const node = await fetchChildByNameHash(this.http, path, wanted);
     return node ? this.open(node, folder) : undefined;
   }
 

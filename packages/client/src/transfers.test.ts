@@ -305,10 +305,11 @@ describe('the tree', () => {
   let server: FakeServer;
   let tree: Tree;
   let root: RemoteEntry;
+  let masterKey: Uint8Array;
 
   beforeEach(async () => {
     server = new FakeServer({ partSizeBytes: PART });
-    const masterKey = randomKey();
+    masterKey = randomKey();
     const rootId = randomId();
     server.addRoot(rootId, toB64u(await wrapKey(masterKey, randomKey(), 'node-key', rootId)));
     tree = new Tree(new HttpClient({ baseUrl: 'http://fake.test', fetch: server.fetch }), masterKey, rootId);
@@ -331,6 +332,31 @@ describe('the tree', () => {
     await tree.move(await tree.get('/src'), dst, 'renamed');
     expect((await tree.get('/dst/renamed/inner')).path).toBe('/dst/renamed/inner');
     expect(await tree.find('/src')).toBeUndefined();
+  });
+
+  it('lists a folder of many pages whole, and finds a name in it with one request', async () => {
+    const names = Array.from({ length: 11 }, (_, i) => `entry-${String(i).padStart(2, '0')}`);
+    const folder = await tree.mkdir('/many', { parents: true });
+    for (const name of names) await tree.mkdir(`/many/${name}`);
+    // The fake answers 3 children a page: the listing followed `next` to the end, in name order.
+    expect((await tree.list(folder)).entries.map((e) => e.name)).toEqual(names);
+    const seen: string[] = [];
+    const counted = new Tree(
+      new HttpClient({
+        baseUrl: 'http://fake.test',
+        fetch: (input: string, init?: RequestInit) => {
+          seen.push(input);
+          return server.fetch(input, init);
+        },
+      }),
+      masterKey,
+      root.id,
+    );
+    expect((await counted.findChild(folder, 'entry-07'))?.path).toBe('/many/entry-07');
+    expect(await counted.findChild(folder, 'entry-99')).toBeUndefined();
+    // Each lookup was one request by name hash, never a walk through the pages.
+    expect(seen).toHaveLength(2);
+    expect(seen.every((url) => /\/children\?nameHash=/.test(url))).toBe(true);
   });
 
   it('renames in place', async () => {

@@ -26,6 +26,7 @@ import {
   type VersionAttributes,
 } from './attributes.js';
 import type { HttpClient } from './http-client.js';
+import { fetchAllChildren, fetchChildByNameHash } from './children-pages.js';
 import { runPool } from './pool.js';
 import { schemas, type Node, type Version } from './protocol-adapter.js';
 import { joinRemotePath, splitRemotePath, validateName } from './remote-path.js';
@@ -303,7 +304,7 @@ export class Tree {
    */
   async list(folder: RemoteEntry): Promise<FolderListing> {
     if (folder.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${folder.path}`);
-    const { nodes } = await this.#http.json('GET', `/nodes/${folder.id}/children`, schemas.nodesResponse);
+    const nodes = await fetchAllChildren(this.#http, `/nodes/${folder.id}/children`);
     return openChildren(nodes, (node) => this.open(node, folder));
   }
 
@@ -311,8 +312,7 @@ export class Tree {
   async findChild(folder: RemoteEntry, name: string): Promise<RemoteEntry | undefined> {
     if (folder.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${folder.path}`);
     const wanted = await nameHash(folder.key, validateName(name));
-    const { nodes } = await this.#http.json('GET', `/nodes/${folder.id}/children`, schemas.nodesResponse);
-    const node = nodes.find((n) => n.nameHash === wanted);
+    const node = await fetchChildByNameHash(this.#http, `/nodes/${folder.id}/children`, wanted);
     if (!node) return undefined;
     const entry = await this.open(node, folder);
     if (entry.name !== name.normalize('NFC'))

@@ -150,6 +150,15 @@ export function renderApiMarkdown(): string {
     );
     if (spec.notes) out.push(`- Notes: ${spec.notes}`);
     out.push('');
+    if (spec.query)
+      out.push(
+        'Query string (every parameter optional):',
+        '',
+        '```ts',
+        describeSchema(spec.query),
+        '```',
+        '',
+      );
     out.push(...body(spec.request, 'Request'));
     out.push(...body(spec.response, 'Response'));
   }

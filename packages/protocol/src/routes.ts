@@ -26,6 +26,8 @@ import {
   CreateFolderRequest,
   NodeResponse,
   NodesResponse,
+  ChildrenPageResponse,
+  ChildrenQuery,
   RestoreNodeRequest,
   RevisionRequest,
   UpdateNodeRequest,
@@ -75,6 +77,8 @@ export interface RouteSpec {
   summary: string;
   /** Whether `Authorization: Bearer <token>` is required. */
   auth: boolean;
+  /** Query string parameters (URL-encoded strings, coerced by the schema). */
+  query?: z.ZodType;
   /** JSON body schema, `'binary'` for raw bytes (application/octet-stream), undefined for none. */
   request?: z.ZodType | 'binary';
   /** JSON answer schema, `'binary'` for raw bytes, undefined for an empty answer. */
@@ -242,9 +246,12 @@ export const routes = {
     path: '/nodes/:id/children',
     summary: 'The children of a folder (trashed ones excluded).',
     auth: true,
-    response: NodesResponse,
+    query: ChildrenQuery,
+    response: ChildrenPageResponse,
     status: 200,
     errors: ['NOT_FOUND', 'NOT_A_FOLDER'],
+    notes:
+      'Paged: `next` is the `after` of the following page (null: no more). With `nameHash`, the answer holds the one live child of that name, or none.',
   }),
   createFolder: route({
     method: 'POST',
@@ -527,7 +534,8 @@ export const routes = {
     path: '/links/:linkId/nodes/:nodeId/children',
     summary: 'The children of a folder inside a folder link (only the linked subtree is reachable).',
     auth: false,
-    response: NodesResponse,
+    query: ChildrenQuery,
+    response: ChildrenPageResponse,
     status: 200,
     errors: [
       'NOT_FOUND',
@@ -540,6 +548,8 @@ export const routes = {
       'LINK_PASSWORD_WRONG',
       'RATE_LIMITED',
     ],
+    notes:
+      'Paged: `next` is the `after` of the following page (null: no more). With `nameHash`, the answer holds the one live child of that name, or none.',
   }),
   createLinkGrant: route({
     method: 'POST',
@@ -680,9 +690,12 @@ export const routes = {
     path: '/shares/:shareId/nodes/:nodeId/children',
     summary: 'The children of a folder inside the shared folder.',
     auth: true,
-    response: NodesResponse,
+    query: ChildrenQuery,
+    response: ChildrenPageResponse,
     status: 200,
     errors: ['NOT_FOUND', 'NOT_A_FOLDER'],
+    notes:
+      'Paged: `next` is the `after` of the following page (null: no more). With `nameHash`, the answer holds the one live child of that name, or none.',
   }),
   shareContent: route({
     method: 'GET',

@@ -5,6 +5,9 @@
 
 type Json = Record<string, unknown>;
 
+/** Children per page of a listing. */
+const FAKE_PAGE_SIZE = 3;
+
 interface FakeNode {
   id: string;
   parentId: string | null;
@@ -168,8 +171,19 @@ export class FakeServer {
       return node ? ok({ node: this.nodeJson(node) }) : error(404, 'NOT_FOUND');
     }
     if (method === 'GET' && path[0] === 'nodes' && path[2] === 'children') {
-      const children = [...this.nodes.values()].filter((n) => n.parentId === path[1] && n.trashedAt === null);
-      return ok({ nodes: children.map((n) => this.nodeJson(n)) });
+      // Pages in id order, as the server answers (small pages here, so that the SDK's paging is
+      // exercised by every listing of more than a few entries).
+      const after = url.searchParams.get('after');
+      const nameHash = url.searchParams.get('nameHash');
+      const limit = Number(url.searchParams.get('limit') ?? FAKE_PAGE_SIZE);
+      const children = [...this.nodes.values()]
+        .filter((n) => n.parentId === path[1] && n.trashedAt === null)
+        .filter((n) => nameHash === null || n.nameHash === nameHash)
+        .filter((n) => after === null || n.id > after)
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const page = children.slice(0, Math.min(limit, FAKE_PAGE_SIZE));
+      const next = children.length > page.length ? page[page.length - 1]!.id : null;
+      return ok({ nodes: page.map((n) => this.nodeJson(n)), next });
     }
     if (method === 'GET' && path[0] === 'nodes' && path[2] === 'versions') {
       const node = this.nodes.get(path[1]!);

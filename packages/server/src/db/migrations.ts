@@ -239,6 +239,13 @@ const fleet: Migration = {
   },
 };
 
+/** Listing a folder a page at a time, in id order: the next page is an index range, never a sort. */
+const childrenPaging: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('nodes_parent_id_id').on('nodes').columns(['parent_id', 'id']).execute();
+  },
+};
+
 /** Every migration, in order. Never edit a released one: add the next. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -246,6 +253,7 @@ export const migrations: Record<string, Migration> = {
   '0003_sharing': sharing,
   '0004_fleet': fleet,
   '0005_payments': payments,
+  '0006_children_paging': childrenPaging,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -11,6 +11,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   B64u32,
+  type ChildrenPageResponse,
+  type ChildrenQuery,
   type CreateLinkRequest,
   type Link,
   type LinkGrant,
@@ -212,13 +214,18 @@ export class LinkService {
     return { node: { ...node, parentId: null }, wrappedKey: row.wrapped_key };
   }
 
-  /** The live children of a folder inside the linked subtree. */
-  async children(linkId: string, nodeId: string, proof: string | undefined): Promise<Node[]> {
+  /** A page of the live children of a folder inside the linked subtree. */
+  async children(
+    linkId: string,
+    nodeId: string,
+    proof: string | undefined,
+    query: ChildrenQuery,
+  ): Promise<ChildrenPageResponse> {
     const { row } = await this.#usable(linkId, { capped: true });
     await this.#checkProof(row, proof);
     const folder = await this.#nodeInLink(row, nodeId);
     if (folder.type !== 'folder') throw new AppError('NOT_A_FOLDER', 'not a folder');
-    return liveChildrenOf(this.#db, folder.id);
+    return liveChildrenOf(this.#db, folder.id, query);
   }
 
   /** Counts one download against the cap (atomically) and returns its grant. */

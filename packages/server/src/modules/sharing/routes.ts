@@ -16,15 +16,16 @@ import {
   type ShareResponse,
   type SharesResponse,
   type UploadResponse,
+  ChildrenQuery,
   CreateLinkRequest,
   LINK_PROOF_HEADER,
   ReportLinkRequest,
   UpdateLinkRequest,
+  type ChildrenPageResponse,
   type LinkGrantResponse,
   type LinkNodeResponse,
   type LinkResponse,
   type LinksResponse,
-  type NodesResponse,
   type PublicLinkResponse,
   type ReportResponse,
 } from '@hoard/protocol';
@@ -102,10 +103,11 @@ export const sharingRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
     return links.linkedNode(idParam(request.params, 'linkId'), proofOf(request));
   });
 
-  app.get('/links/:linkId/nodes/:nodeId/children', async (request): Promise<NodesResponse> => {
+  app.get('/links/:linkId/nodes/:nodeId/children', async (request): Promise<ChildrenPageResponse> => {
     const linkId = idParam(request.params, 'linkId');
     const nodeId = idParam(request.params, 'nodeId');
-    return { nodes: await links.children(linkId, nodeId, proofOf(request)) };
+    const query = parseWith(ChildrenQuery, request.query);
+    return links.children(linkId, nodeId, proofOf(request), query);
   });
 
   app.post('/links/:linkId/grants', async (request, reply): Promise<LinkGrantResponse> => {
@@ -206,10 +208,11 @@ export const sharingRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
     return { node: await shares.node(userId, idParam(request.params, 'shareId')) };
   });
 
-  app.get('/shares/:shareId/nodes/:nodeId/children', async (request): Promise<NodesResponse> => {
+  app.get('/shares/:shareId/nodes/:nodeId/children', async (request): Promise<ChildrenPageResponse> => {
     const { userId } = await requireSession(request);
     const shareId = idParam(request.params, 'shareId');
-    return { nodes: await shares.children(userId, shareId, idParam(request.params, 'nodeId')) };
+    const query = parseWith(ChildrenQuery, request.query);
+    return shares.children(userId, shareId, idParam(request.params, 'nodeId'), query);
   });
 
   app.get('/shares/:shareId/versions/:versionId/content', async (request, reply) => {

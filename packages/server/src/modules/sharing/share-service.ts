@@ -7,6 +7,8 @@
 // a shared folder in the trash answer NOT_FOUND; a read-only member trying to write SHARE_READ_ONLY.
 import type { Readable } from 'node:stream';
 import type {
+  ChildrenPageResponse,
+  ChildrenQuery,
   CompleteUploadRequest,
   CreateFolderRequest,
   CreateShareRequest,
@@ -249,11 +251,16 @@ export class ShareService {
     return { ...node, parentId: null };
   }
 
-  async children(memberId: string, shareId: string, nodeId: string): Promise<Node[]> {
+  async children(
+    memberId: string,
+    shareId: string,
+    nodeId: string,
+    query: ChildrenQuery,
+  ): Promise<ChildrenPageResponse> {
     const share = await this.#membership(memberId, shareId, false);
     const folder = await this.#inside(share, nodeId);
     if (folder.type !== 'folder') throw new AppError('NOT_A_FOLDER', 'not a folder');
-    return tree.liveChildrenOf(this.#db, folder.id);
+    return tree.liveChildrenOf(this.#db, folder.id, query);
   }
 
   async content(memberId: string, shareId: string, versionId: string): Promise<ContentSource> {

@@ -1,10 +1,12 @@
 // HTTP routes of the tree: thin wrappers that authenticate, parse with the protocol's schemas and
 // call tree-service. Every route is owner-only; another account's node answers NOT_FOUND.
 import {
+  ChildrenQuery,
   CreateFolderRequest,
   RestoreNodeRequest,
   RevisionRequest,
   UpdateNodeRequest,
+  type ChildrenPageResponse,
   type NodeResponse,
   type NodesResponse,
   type VersionsResponse,
@@ -23,9 +25,10 @@ export const treeRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
     return { node: await tree.getNode(db, userId, idParam(request.params, 'id')) };
   });
 
-  app.get('/nodes/:id/children', async (request): Promise<NodesResponse> => {
+  app.get('/nodes/:id/children', async (request): Promise<ChildrenPageResponse> => {
     const { userId } = await requireSession(request);
-    return { nodes: await tree.listChildren(db, userId, idParam(request.params, 'id')) };
+    const query = parseWith(ChildrenQuery, request.query);
+    return tree.listChildren(db, userId, idParam(request.params, 'id'), query);
   });
 
   app.post('/nodes', async (request, reply): Promise<NodeResponse> => {

@@ -6,6 +6,8 @@
 // Functions whose first parameter is `trx` run inside the caller's transaction (transfers' upload
 // completion calls createFileNode/addFileVersion that way); the others open their own.
 import type {
+  ChildrenPageResponse,
+  ChildrenQuery,
   CreateFolderRequest,
   NewVersion,
   Node,
@@ -262,16 +264,16 @@ export async function getNode(db: Db, userId: UserId, id: string): Promise<Node>
   return nodeView(db, id);
 }
 
-/** The live (not trashed) children of a folder. */
-export async function listChildren(db: Db, userId: UserId, id: string): Promise<Node[]> {
+/** A page of the live (not trashed) children of a folder of the user. */
+export async function listChildren(
+  db: Db,
+  userId: UserId,
+  id: string,
+  query: ChildrenQuery,
+): Promise<ChildrenPageResponse> {
   const folder = await getOwnNode(db, userId, id);
   if (folder.type !== 'folder') throw new AppError('NOT_A_FOLDER', 'not a folder');
-  const rows = await selectNodes(db)
-    .where('nodes.parent_id', '=', id)
-    .where('nodes.trashed_at', 'is', null)
-    .orderBy('nodes.id')
-    .execute();
-  return rows.map(toNode);
+  return liveChildrenOf(db, id, query);
 }
 
 /** mkdir: a new folder under a live folder of the user. */
@@ -761,14 +763,29 @@ export async function nodeById(db: Db, id: string): Promise<Node | undefined> {
   return row ? toNode(row) : undefined;
 }
 
-/** The live children of folder `id`, whoever owns it (callers have checked access: links, shares). */
-export async function liveChildrenOf(db: Db, id: string): Promise<Node[]> {
-  const rows = await selectNodes(db)
-    .where('nodes.parent_id', '=', id)
-    .where('nodes.trashed_at', 'is', null)
+/**
+ * A page of the live children of folder `id` in id order (keyset paging: a page costs the same
+ * wherever it starts, and an answer never holds more than CHILDREN_PAGE_MAX nodes), or the one live
+ * child named by `query.nameHash`. Whoever owns the folder: callers have checked access (the
+ * owner's routes, links, shares).
+ */
+export async function liveChildrenOf(
+  db: Db,
+  id: string,
+  query: ChildrenQuery,
+): Promise<ChildrenPageResponse> {
+  let select = selectNodes(db).where('nodes.parent_id', '=', id).where('nodes.trashed_at', 'is', null);
+  // live_name is the name hash of a live node (null in the trash), unique per folder.
+  if (query.nameHash !== undefined) select = select.where('nodes.live_name', '=', query.nameHash);
+  if (query.after !== undefined) select = select.where('nodes.id', '>', query.after);
+  // One more than the page: whether a next page exists, without counting.
+  const rows = await select
     .orderBy('nodes.id')
+    .limit(query.limit + 1)
     .execute();
-  return rows.map(toNode);
+  const more = rows.length > query.limit;
+  const nodes = (more ? rows.slice(0, query.limit) : rows).map(toNode);
+  return { nodes, next: more ? nodes[nodes.length - 1]!.id : null };
 }
 
 /** Re-reads a node as the protocol shows it (after the caller's own changes). */

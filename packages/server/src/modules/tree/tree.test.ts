@@ -91,6 +91,52 @@ for (const dialect of testDialects(process.env)) {
       expect(res.json<{ nodes: Node[] }>().nodes.map((n) => n.id)).toEqual([b.id]);
     });
 
+    it('lists a folder a page at a time in id order, and finds one child by its name hash', async () => {
+      const folder = await mkdir(alice.rootNodeId);
+      const hashes = Array.from({ length: 7 }, () => fake32());
+      const made = [];
+      for (const hash of hashes) made.push(await mkdir(folder.id, alice, hash));
+      const trashed = made[3]!;
+      await call('POST', `/nodes/${trashed.id}/trash`, { revision: 1 });
+      const live = made.filter((n) => n !== trashed).map((n) => n.id);
+      live.sort();
+      type Page = { nodes: Node[]; next: string | null };
+      const seen: string[] = [];
+      const nexts: (string | null)[] = [];
+      let after: string | null = null;
+      do {
+        const res = await call(
+          'GET',
+          `/nodes/${folder.id}/children?limit=2${after === null ? '' : `&after=${after}`}`,
+        );
+        expect(res.statusCode, res.body).toBe(200);
+        const page: Page = res.json<Page>();
+        expect(page.nodes.length).toBeLessThanOrEqual(2);
+        seen.push(...page.nodes.map((n) => n.id));
+        nexts.push(page.next);
+        after = page.next;
+      } while (after !== null);
+      // Every live child once, in id order; pages of 2, 2 and 2 with no empty page at the end.
+      expect(seen).toEqual(live);
+      expect(nexts).toEqual([live[1], live[3], null]);
+      // Without a limit, one page holds them all.
+      const whole = (await call('GET', `/nodes/${folder.id}/children`)).json<Page>();
+      expect(whole.nodes.map((n) => n.id)).toEqual(live);
+      expect(whole.next).toBeNull();
+      // By name hash: the one live child of that name, none for a trashed or unknown name.
+      const byName = (hash: string) =>
+        call('GET', `/nodes/${folder.id}/children?nameHash=${hash}`).then((r) => r.json<Page>());
+      expect((await byName(hashes[5]!)).nodes.map((n) => n.id)).toEqual([made[5]!.id]);
+      expect((await byName(hashes[3]!)).nodes).toEqual([]);
+      expect((await byName(fake32())).nodes).toEqual([]);
+      // A bad query is a validation error, never a huge or partial answer.
+      for (const query of ['limit=0', 'limit=5001', 'limit=two', 'after=nope', 'nameHash=short']) {
+        const res = await call('GET', `/nodes/${folder.id}/children?${query}`);
+        expect(res.statusCode, query).toBe(400);
+        expect(res.json().error.code).toBe('VALIDATION_FAILED');
+      }
+    });
+
     it('refuses a second node with the same name hash in one folder, but not in another', async () => {
       const parent = await mkdir(alice.rootNodeId);
       const hash = fake32();

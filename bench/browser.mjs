@@ -7,8 +7,11 @@
 // Beside the upload and download figures: where their CPU time went (on Linux, from /proc), in ms of
 // CPU per MB moved, per process (the server; chromium's browser, network and renderer processes)
 // and per thread within them (the upload worker, the service worker...). On a machine whose cores
-// are all busy a transfer can go no faster than the cores divided by that sum. And a second figure
-// for upload: the transport alone (the same bytes as Blob part bodies, nothing read or encrypted).
+// are all busy a transfer can go no faster than the cores divided by that sum. And figures for the
+// transport alone, each with its CPU breakdown: for upload, the same bytes as Blob part bodies
+// (nothing read or encrypted); for download, the same ciphertext fetched by the service worker with
+// the session's bearer token, read and dropped (nothing decrypted, nothing written). They show the
+// ceiling the machine allows a transfer.
 // Options: --size-mib N (default 256), --video-mib V (default 1024), --keep.
 import { execFileSync } from 'node:child_process';
 import {
@@ -140,11 +143,15 @@ try {
 
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  // The session's bearer token, as the page sends it (for the transport-only figure below).
+  // The session's bearer token, as the page sends it (for the transport-only figures below), and
+  // the ciphertext route the service worker reads a download from (it sends the same token).
   let token;
-  page.on('request', (request) => {
+  let contentPath;
+  context.on('request', (request) => {
     const authorization = request.headers().authorization;
     if (authorization?.startsWith('Bearer ')) token = authorization.slice(7);
+    const path = new URL(request.url()).pathname;
+    if (/^\/versions\/[^/]+\/content$/.test(path)) contentPath = path;
   });
   await page.goto(`${url}/signup`);
   await page.getByLabel('Email').fill('bench@example.com');
@@ -244,6 +251,32 @@ try {
   const downloadCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.process.pid), sizeMiB * MiB);
   if (statSync(saved).size !== sizeMiB * MiB) throw new Error('the download has the wrong size');
 
+  // 3b. The transport alone, as the service worker reads a download but with nothing decrypted:
+  // the same ciphertext, fetched in the service worker with the session's bearer token, read and
+  // dropped. What download could reach if decryption were free. (Not written to disk: the page has
+  // no way to the download manager but the service worker's own fetch handler, and the origin's
+  // private file system writes through a swap file that costs more than the whole real download.)
+  if (!contentPath) throw new Error('the download did not read /versions/<id>/content');
+  const [serviceWorker] = context.serviceWorkers();
+  if (!serviceWorker) throw new Error('no service worker');
+  cpuBefore = cpuSnapshot(server.process.pid);
+  const fetched = await serviceWorker.evaluate(
+    async ({ path, token }) => {
+      const t0 = performance.now();
+      const response = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
+      if (!response.ok || !response.body) throw new Error(`content: ${response.status}`);
+      let bytes = 0;
+      const reader = response.body.getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) bytes += read.value.length;
+      return { bytes, ms: performance.now() - t0 };
+    },
+    { path: contentPath, token },
+  );
+  const downTransportCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.process.pid), sizeMiB * MiB);
+  // Rated per plaintext MB like the real download (the ciphertext is 0.1% longer).
+  const downTransportMBps = mbps(sizeMiB * MiB, fetched.ms);
+  if (fetched.bytes < sizeMiB * MiB) throw new Error('the ciphertext is short');
+
   // The same measurement once more, after the transfers: on a shared machine the baseline moves
   // with the load, and this shows by how much within one run (the ratios use the first one).
   const aesAfterMBps = await measureAes();
@@ -332,6 +365,10 @@ try {
     `  download (server -> service worker -> disk)           ${down.toFixed(1)} MB/s  = ${(down / aesMBps).toFixed(2)}x`,
   );
   console.log(downloadCpu);
+  console.log(
+    `    transport alone (service worker fetch, no decryption, dropped)  ${downTransportMBps.toFixed(1)} MB/s  = ${(downTransportMBps / aesMBps).toFixed(2)}x`,
+  );
+  console.log(downTransportCpu.replace(/^ {4}/gm, '      '));
   console.log(
     `  seek to first frame, ${(videoBytes / MiB).toFixed(0)} MiB video   median ${seeks[2].toFixed(0)} ms (min ${seeks[0].toFixed(0)}, max ${seeks[4].toFixed(0)}, 5 seeks)`,
   );

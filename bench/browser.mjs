@@ -3,13 +3,17 @@
 //   the page's own WebCrypto AES-256-GCM rate (16 KiB chunks, 64 in flight: how the SDK calls it)
 //   upload of N MiB through the page (file input -> worker -> server), MB/s and its ratio to it
 //   download of the same file (service worker -> disk), MB/s and its ratio to it
-//   time from a seek to the first frame shown, in a video of V MiB (ffmpeg-made H.264), median of 5
+//   time from a seek to the first frame shown, in a video of V MiB (ffmpeg-made H.264), median of S
+//   seeks (default 5), with the requests to the server they cost
 // Beside the upload and download figures: where their CPU time went (on Linux, from /proc), in ms of
 // CPU per MB moved, per process (the server; chromium's browser, network and renderer processes)
 // and per thread within them (the upload worker, the service worker...). On a machine whose cores
-// are all busy a transfer can go no faster than the cores divided by that sum. And a second figure
-// for upload: the transport alone (the same bytes as Blob part bodies, nothing read or encrypted).
-// Options: --size-mib N (default 256), --video-mib V (default 1024), --keep.
+// are all busy a transfer can go no faster than the cores divided by that sum. And figures for the
+// transport alone, each with its CPU breakdown: for upload, the same bytes as Blob part bodies
+// (nothing read or encrypted); for download, the same ciphertext fetched by the service worker with
+// the session's bearer token, read and dropped (nothing decrypted, nothing written). They show the
+// ceiling the machine allows a transfer.
+// Options: --size-mib N (default 256), --video-mib V (default 1024), --seeks S (default 5), --keep.
 import { execFileSync } from 'node:child_process';
 import {
   closeSync,
@@ -33,11 +37,13 @@ const { values } = parseArgs({
   options: {
     'size-mib': { type: 'string', default: '256' },
     'video-mib': { type: 'string', default: '1024' },
+    seeks: { type: 'string', default: '5' },
     keep: { type: 'boolean', default: false },
   },
 });
 const sizeMiB = Number(values['size-mib']);
 const videoMiB = Number(values['video-mib']);
+const seekCount = Number(values.seeks);
 const MiB = 1024 * 1024;
 const work = mkdtempSync(join(tmpdir(), 'hoard-bench-browser-'));
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
@@ -140,11 +146,17 @@ try {
 
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  // The session's bearer token, as the page sends it (for the transport-only figure below).
+  // The session's bearer token, as the page sends it (for the transport-only figures below), and
+  // the ciphertext route the service worker reads a download from (it sends the same token).
   let token;
-  page.on('request', (request) => {
+  let contentPath;
+  let serverRequests = 0;
+  context.on('request', (request) => {
+    if (new URL(request.url()).origin === url) serverRequests++;
     const authorization = request.headers().authorization;
     if (authorization?.startsWith('Bearer ')) token = authorization.slice(7);
+    const path = new URL(request.url()).pathname;
+    if (/^\/versions\/[^/]+\/content$/.test(path)) contentPath = path;
   });
   await page.goto(`${url}/signup`);
   await page.getByLabel('Email').fill('bench@example.com');
@@ -244,6 +256,32 @@ try {
   const downloadCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.process.pid), sizeMiB * MiB);
   if (statSync(saved).size !== sizeMiB * MiB) throw new Error('the download has the wrong size');
 
+  // 3b. The transport alone, as the service worker reads a download but with nothing decrypted:
+  // the same ciphertext, fetched in the service worker with the session's bearer token, read and
+  // dropped. What download could reach if decryption were free. (Not written to disk: the page has
+  // no way to the download manager but the service worker's own fetch handler, and the origin's
+  // private file system writes through a swap file that costs more than the whole real download.)
+  if (!contentPath) throw new Error('the download did not read /versions/<id>/content');
+  const [serviceWorker] = context.serviceWorkers();
+  if (!serviceWorker) throw new Error('no service worker');
+  cpuBefore = cpuSnapshot(server.process.pid);
+  const fetched = await serviceWorker.evaluate(
+    async ({ path, token }) => {
+      const t0 = performance.now();
+      const response = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
+      if (!response.ok || !response.body) throw new Error(`content: ${response.status}`);
+      let bytes = 0;
+      const reader = response.body.getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) bytes += read.value.length;
+      return { bytes, ms: performance.now() - t0 };
+    },
+    { path: contentPath, token },
+  );
+  const downTransportCpu = cpuBreakdown(cpuBefore, cpuSnapshot(server.process.pid), sizeMiB * MiB);
+  // Rated per plaintext MB like the real download (the ciphertext is 0.1% longer).
+  const downTransportMBps = mbps(sizeMiB * MiB, fetched.ms);
+  if (fetched.bytes < sizeMiB * MiB) throw new Error('the ciphertext is short');
+
   // The same measurement once more, after the transfers: on a shared machine the baseline moves
   // with the load, and this shows by how much within one run (the ratios use the first one).
   const aesAfterMBps = await measureAes();
@@ -289,8 +327,12 @@ try {
   await page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 2, undefined, {
     timeout: 120_000,
   });
+  // Seeks spread over the film, never twice to the same place (the first five as ever).
+  const fractions = [0.9, 0.3, 0.75, 0.5, 0.15];
+  for (let i = fractions.length; i < seekCount; i++) fractions.push(((i * 0.618034) % 0.9) + 0.05);
   const seeks = [];
-  for (const at of [0.9, 0.3, 0.75, 0.5, 0.15]) {
+  const requestsBefore = serverRequests;
+  for (const at of fractions.slice(0, seekCount)) {
     seeks.push(
       await page.evaluate(
         (fraction) =>
@@ -306,6 +348,9 @@ try {
       ),
     );
   }
+  // Requests the page and its service worker made to the server during the seeks (content
+  // location, header, chunks...), per seek.
+  const requestsPerSeek = (serverRequests - requestsBefore) / seekCount;
   seeks.sort((a, b) => a - b);
 
   const bytes = sizeMiB * MiB;
@@ -333,7 +378,11 @@ try {
   );
   console.log(downloadCpu);
   console.log(
-    `  seek to first frame, ${(videoBytes / MiB).toFixed(0)} MiB video   median ${seeks[2].toFixed(0)} ms (min ${seeks[0].toFixed(0)}, max ${seeks[4].toFixed(0)}, 5 seeks)`,
+    `    transport alone (service worker fetch, no decryption, dropped)  ${downTransportMBps.toFixed(1)} MB/s  = ${(downTransportMBps / aesMBps).toFixed(2)}x`,
+  );
+  console.log(downTransportCpu.replace(/^ {4}/gm, '      '));
+  console.log(
+    `  seek to first frame, ${(videoBytes / MiB).toFixed(0)} MiB video   median ${seeks[Math.floor((seekCount - 1) / 2)].toFixed(0)} ms (min ${seeks[0].toFixed(0)}, max ${seeks[seekCount - 1].toFixed(0)}, ${seekCount} seeks, ${requestsPerSeek.toFixed(1)} server requests per seek)`,
   );
 } finally {
   await browser.close();

@@ -11,6 +11,7 @@ import {
   ciphertextSize,
   contentContext,
   contentRangeForPlaintext,
+  constantTimeEqual,
   openContentCipher,
   type ContentCipher,
   type ContentOptions,
@@ -30,6 +31,80 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Reconnections allowed when the connection breaks mid-stream (default 5). */
   maxReconnects?: number;
+  /**
+   * Keeps what opening the version cost (where its ciphertext is read, its header's cipher) for
+   * the next download of the same version through the same server, path and session: a player's
+   * seek then costs one request instead of three.
+   */
+  cache?: OpenedVersionCache;
+}
+
+/** Where a version's ciphertext is read: a presigned URL, or null for the server itself. */
+type ContentLocation = { url: string; headers: Record<string, string> } | null;
+
+/** What a download learns before the content itself. */
+interface OpenedVersion {
+  /** undefined until asked for (and again once a presigned URL was refused). */
+  location: ContentLocation | undefined;
+  cipher: ContentCipher;
+}
+
+interface CacheEntry {
+  /** A copy of the version key the cipher was opened with: a hit needs the same key. */
+  versionKey: Uint8Array;
+  token: string | undefined;
+  opened: Promise<OpenedVersion>;
+}
+
+/**
+ * Opened versions kept across downloads, the least recently used dropped beyond `capacity`. An
+ * entry is found by server, content path (which holds the version id, and the grant or share it
+ * is read through) and session token, and serves only a download with the very version key it was
+ * opened with; so another file or version never gets another's cipher. A version's content never
+ * changes, so neither do its header and cipher; a presigned location that expires is asked for
+ * again and the entry updated.
+ */
+export class OpenedVersionCache {
+  readonly #entries = new Map<string, CacheEntry>();
+  constructor(readonly capacity = 4) {}
+
+  /** The entry for `where`, opened by `open` unless a matching one is kept (then it is the newest). */
+  async open(
+    where: string,
+    versionKey: Uint8Array,
+    token: string | undefined,
+    open: () => Promise<OpenedVersion>,
+  ): Promise<OpenedVersion> {
+    const kept = this.#entries.get(where);
+    this.#entries.delete(where);
+    if (kept && kept.token === token && constantTimeEqual(kept.versionKey, versionKey)) {
+      this.#entries.set(where, kept);
+      return kept.opened;
+    }
+    const entry: CacheEntry = { versionKey: versionKey.slice(), token, opened: open() };
+    this.#entries.set(where, entry);
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.capacity) break;
+      this.#entries.delete(oldest);
+    }
+    // A version that could not be opened (network, wrong key) is not kept.
+    entry.opened.catch(() => {
+      if (this.#entries.get(where) === entry) this.#entries.delete(where);
+    });
+    return entry.opened;
+  }
+
+  /** Drops every version opened with `versionKey` (its owner let go of the key). */
+  forget(versionKey: Uint8Array): void {
+    for (const [where, entry] of this.#entries) {
+      if (constantTimeEqual(entry.versionKey, versionKey)) this.#entries.delete(where);
+    }
+  }
+
+  /** Versions kept. */
+  get size(): number {
+    return this.#entries.size;
+  }
 }
 
 /**
@@ -115,48 +190,55 @@ export class Downloader {
     // In a fleet the bytes come straight from the object store, through a presigned URL the
     // server hands out (null: from the server itself). A refused URL (expired) is asked for again.
     // Public links read through their download grant, from the server.
-    let location: { url: string; headers: Record<string, string> } | null | undefined =
-      this.contentPath === ownContentPath ? undefined : null;
-    const getRange = async (range: string): Promise<Response> => {
+    const getRange = async (
+      opened: Pick<OpenedVersion, 'location'>,
+      range: string,
+      signal: AbortSignal | undefined,
+    ): Promise<Response> => {
       for (let attempt = 1; ; attempt++) {
-        if (location === undefined) {
+        if (opened.location === undefined) {
           try {
             const answer = await this.http.json(
               'GET',
               `/versions/${version.id}/location`,
               schemas.contentLocationResponse,
-              { signal: options.signal },
+              { signal },
             );
-            location = answer.location;
+            opened.location = answer.location;
           } catch (error) {
             // A server without the route (or a version it does not know: the content route says so).
             if (!(error instanceof ApiError && (error.status === 404 || error.status === 405))) throw error;
-            location = null;
+            opened.location = null;
           }
         }
-        if (location === null)
-          return this.http.raw('GET', path, { headers: { range }, signal: options.signal });
-        const { url, headers } = location;
+        if (opened.location === null) return this.http.raw('GET', path, { headers: { range }, signal });
+        const { url, headers } = opened.location;
         try {
-          return await this.http.external('GET', url, {
-            headers: { ...headers, range },
-            signal: options.signal,
-          });
+          return await this.http.external('GET', url, { headers: { ...headers, range }, signal });
         } catch (error) {
           if (attempt >= 2 || !(error instanceof ApiError && error.status === 403)) throw error;
-          location = undefined;
+          opened.location = undefined;
         }
       }
     };
-    const headerResponse = await getRange(`bytes=0-${HEADER_SIZE - 1}`);
-    const header = await readPrefix(headerResponse, HEADER_SIZE);
-    if (header.length !== HEADER_SIZE) throw new ClientError('UNREADABLE', 'the server sent a short header');
-    const cipher: ContentCipher = await openContentCipher(
-      version.key,
-      contentContext(version.id),
-      header,
-      this.content,
-    );
+    // Opened for a cache, the version may serve other downloads: this one's signal does not stop it.
+    const open = async (signal: AbortSignal | undefined): Promise<OpenedVersion> => {
+      const where: Pick<OpenedVersion, 'location'> = {
+        location: this.contentPath === ownContentPath ? undefined : null,
+      };
+      const headerResponse = await getRange(where, `bytes=0-${HEADER_SIZE - 1}`, signal);
+      const header = await readPrefix(headerResponse, HEADER_SIZE);
+      if (header.length !== HEADER_SIZE)
+        throw new ClientError('UNREADABLE', 'the server sent a short header');
+      const cipher = await openContentCipher(version.key, contentContext(version.id), header, this.content);
+      return { location: where.location, cipher };
+    };
+    const opened = await (options.cache
+      ? options.cache.open(`${this.http.baseUrl} ${path}`, version.key, this.http.token, () =>
+          open(undefined),
+        )
+      : open(options.signal));
+    const { cipher } = opened;
 
     const whole = contentRangeForPlaintext(start, end, plainBytes);
     const empty = totalBytes === 0 && !(start === 0 && plainBytes === 0);
@@ -177,7 +259,7 @@ export class Downloader {
       const from = chunkOffset(nextChunk);
       // A version's content never changes (its id is bound into the encryption), so a plain
       // Range is enough: no If-Range that a differently formatted ETag could defeat.
-      const response = await getRange(`bytes=${from}-${whole.cipherEnd - 1}`);
+      const response = await getRange(opened, `bytes=${from}-${whole.cipherEnd - 1}`, options.signal);
       if (response.status !== 206 && response.status !== 200) {
         await response.body?.cancel();
         throw new ClientError('UNREADABLE', 'the server ignored the byte range');

@@ -5,7 +5,7 @@
 export { ApiError, ClientError, NetworkError, ProtocolError, isTransient } from './api-error.js';
 export { nodeAttributesSchema, versionAttributesSchema } from './attributes.js';
 export type { NodeAttributes, VersionAttributes } from './attributes.js';
-export { Downloader } from './downloader.js';
+export { Downloader, OpenedVersionCache } from './downloader.js';
 export type { DownloadOptions } from './downloader.js';
 export { HoardClient, normalizeEmail } from './hoard-client.js';
 export type { HoardClientOptions, SavedSession } from './hoard-client.js';

@@ -2,7 +2,7 @@
 // with chunks, parallelism, retries, resume, a changed source starting over, ranges, reconnects.
 import { randomId, randomKey, toB64u, wrapKey } from '@hoard/crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Downloader } from './downloader.js';
+import { Downloader, OpenedVersionCache } from './downloader.js';
 import { HttpClient } from './http-client.js';
 import { MemoryResumeStore } from './resume-store.js';
 import { FakeServer } from './testing/fake-server.js';
@@ -256,6 +256,60 @@ describe('transfers', () => {
     });
     expect(second.newVersion).toBe(true);
     expect(second.entry.sizeBytes).toBe(20);
+  });
+
+  it('opens a version once for the ranges read through a cache, and never with another key', async () => {
+    const a = randomData(5 * 16384 + 77);
+    const b = randomData(3 * 16384);
+    await uploader.upload(root, memorySource(a), { name: 'a' });
+    await uploader.upload(root, memorySource(b), { name: 'b' });
+    const versionA = await tree.currentVersion(await tree.get('/a'));
+    const versionB = await tree.currentVersion(await tree.get('/b'));
+    const asked: string[] = [];
+    const http = new HttpClient({
+      baseUrl: 'http://fake.test',
+      fetch: (input, init) => {
+        asked.push(`${new URL(input).pathname} ${new Headers(init?.headers).get('range') ?? ''}`);
+        return server.fetch(input, init);
+      },
+    });
+    const counting = new Downloader(http, {});
+    const cache = new OpenedVersionCache(2);
+    const read = async (version: typeof versionA, start: number, end: number) => {
+      asked.length = 0;
+      const bytes = await readAll(await counting.download(version, { range: { start, end }, cache }));
+      return { bytes, requests: asked.length };
+    };
+    // The first range opens the version: where it is read, its header, then the chunks.
+    let got = await read(versionA, 40_000, 50_000);
+    expectBytes(got.bytes, a.subarray(40_000, 50_000));
+    expect(got.requests).toBe(3);
+    // A seek elsewhere in the same version costs the chunks alone.
+    got = await read(versionA, 70_000, a.length);
+    expectBytes(got.bytes, a.subarray(70_000));
+    expect(got.requests).toBe(1);
+    // Another version is opened on its own, and so is the same one under another key.
+    got = await read(versionB, 0, 10);
+    expectBytes(got.bytes, b.subarray(0, 10));
+    expect(got.requests).toBe(3);
+    const wrongKey = { ...versionA, key: randomKey() };
+    await expect(read(wrongKey, 0, 10)).rejects.toThrow();
+    expect(cache.size).toBe(1); // a version that failed to open is not kept (nor A: replaced)
+    got = await read(versionA, 0, 10);
+    expectBytes(got.bytes, a.subarray(0, 10));
+    expect(got.requests).toBe(3);
+    // Beyond its capacity the least recently used version goes; a forgotten key goes at once.
+    await read(versionB, 0, 10);
+    await read(versionA, 0, 10);
+    expect(asked.length).toBe(1);
+    cache.forget(versionA.key);
+    expect(cache.size).toBe(1);
+    expect((await read(versionA, 0, 10)).requests).toBe(3);
+    expect((await read(versionB, 0, 10)).requests).toBe(1);
+    const c = await uploader.upload(root, memorySource(randomData(10)), { name: 'c' });
+    await read(await tree.currentVersion(c.entry), 0, 10);
+    expect(cache.size).toBe(2);
+    expect((await read(versionA, 0, 10)).requests).toBe(3); // A was the least recently used
   });
 
   it('downloads any plaintext range, across chunk and part boundaries', async () => {

@@ -4,7 +4,16 @@
 
 export { FORMAT_VERSION } from './format-version.js';
 export { DecryptionError, LoginFailedError, RecoveryWordsError } from './errors.js';
-export { ID_SIZE, KEY_SIZE, fromB64u, randomBytes, randomId, randomKey, toB64u } from './bytes.js';
+export {
+  ID_SIZE,
+  KEY_SIZE,
+  constantTimeEqual,
+  fromB64u,
+  randomBytes,
+  randomId,
+  randomKey,
+  toB64u,
+} from './bytes.js';
 export { HKDF_LABELS } from './hkdf-labels.js';
 export {
   NONCE_SIZE,

@@ -5,7 +5,7 @@
 // each file (its version key included) by message; registrations live in this worker's memory
 // only, never on disk, and the page renews them while it shows a player. Nothing else is
 // intercepted: every other request goes to the network untouched.
-import { Downloader, HttpClient } from '@hoard/client';
+import { Downloader, HttpClient, OpenedVersionCache } from '@hoard/client';
 import type { FileTarget, ServiceWorkerCommand, StreamTarget, ZipTarget } from '../shared/messages';
 import { zipStream } from '../lib/zip-stream';
 import { parseRange } from '../lib/range';
@@ -14,6 +14,12 @@ const sw = self as unknown as ServiceWorkerGlobalScope;
 const targets = new Map<string, StreamTarget>();
 /** The most one answer to a player's Range request carries (see serve). */
 const MEDIA_WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * Files shown in a player, opened once (their content location, and the cipher from their header)
+ * for all the Range requests a playback and its seeks make: each then costs one request to the
+ * server instead of three. A few files at most, forgotten with their registration.
+ */
+const openedMedia = new OpenedVersionCache(4);
 
 sw.addEventListener('install', () => {
   void sw.skipWaiting();
@@ -25,7 +31,11 @@ sw.addEventListener('activate', (event) => {
 sw.addEventListener('message', (event: ExtendableMessageEvent) => {
   const command = event.data as ServiceWorkerCommand;
   if (command.type === 'register') targets.set(command.target.id, command.target);
-  else if (command.type === 'release') targets.delete(command.id);
+  else if (command.type === 'release') {
+    const released = targets.get(command.id);
+    targets.delete(command.id);
+    if (released?.kind !== 'zip' && released?.version) openedMedia.forget(released.version.key);
+  }
   event.ports[0]?.postMessage({ ok: true });
 });
 
@@ -94,7 +104,10 @@ async function serve(request: Request, target: FileTarget): Promise<Response> {
       target.disposition === 'inline'
         ? { start: asked.start, end: Math.min(asked.end, asked.start + MEDIA_WINDOW_BYTES) }
         : asked;
-    const body = await downloader.download(target.version, { range });
+    const body = await downloader.download(target.version, {
+      range,
+      ...(target.disposition === 'inline' ? { cache: openedMedia } : {}),
+    });
     headers.set('content-range', `bytes ${range.start}-${range.end - 1}/${size}`);
     headers.set('content-length', String(range.end - range.start));
     return new Response(body, { status: 206, headers });

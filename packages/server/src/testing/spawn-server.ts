@@ -3,6 +3,7 @@
 // database of its own. The CLI's end-to-end tests use it too, through @hoard/server/testing.
 // Used by tests only; nothing here is used by the running server.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -10,6 +11,17 @@ import { join } from 'node:path';
 const packageDir = join(import.meta.dirname, '..', '..');
 const repoRoot = join(packageDir, '..', '..');
 export const serverMain = join(packageDir, 'dist', 'main.js');
+
+/**
+ * The Node flags the installed `hoard-server` runs with (from its shim's `#!/usr/bin/env -S node
+ * ...` line, the one place they are written), so that spawned servers behave like deployed ones.
+ */
+export const serverNodeFlags: readonly string[] = (() => {
+  const shebang = readFileSync(join(packageDir, 'bin', 'hoard-server.js'), 'utf8').split('\n')[0] ?? '';
+  const match = /^#!\/usr\/bin\/env -S node(?<flags>( --[\w-]+(=\S+)?)*)$/.exec(shebang);
+  if (!match) throw new Error(`unexpected first line in bin/hoard-server.js: ${shebang}`);
+  return (match.groups?.flags ?? '').split(' ').filter(Boolean);
+})();
 
 /** Brings packages/server/dist up to date (`tsc -b`; a no-op when nothing changed). */
 export function buildServer(): void {
@@ -64,7 +76,16 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
   const port = options.port ?? (await freePort());
   const child = spawn(
     process.execPath,
-    [serverMain, '--data', options.dataDir, '--port', String(port), '--host', '127.0.0.1'],
+    [
+      ...serverNodeFlags,
+      serverMain,
+      '--data',
+      options.dataDir,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ],
     {
       env: {
         ...process.env,

@@ -37,7 +37,7 @@ import { ClientError } from './api-error.js';
 import { nodeAttributesSchema } from './attributes.js';
 import { Downloader, type DownloadOptions } from './downloader.js';
 import { HttpClient, type FetchLike } from './http-client.js';
-import { fetchAllChildren } from './children-pages.js';
+import { fetchAllNodes } from './node-pages.js';
 import {
   openChildNode,
   openChildren,
@@ -276,7 +276,7 @@ export class PublicLinkSession {
   /** The children of a folder of the link, sorted by name; unreadable ones are counted, not shown. */
   async list(folder: RemoteEntry): Promise<FolderListing> {
     if (folder.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${folder.path}`);
-    const nodes = await fetchAllChildren(
+    const nodes = await fetchAllNodes(
       this.http,
       `/links/${this.linkId}/nodes/${folder.id}/children`,
       this.headers,

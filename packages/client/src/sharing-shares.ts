@@ -31,7 +31,7 @@ import { ClientError } from './api-error.js';
 import { nodeAttributesSchema } from './attributes.js';
 import { Downloader, type DownloadOptions } from './downloader.js';
 import type { HttpClient } from './http-client.js';
-import { fetchAllChildren, fetchChildByNameHash } from './children-pages.js';
+import { fetchAllNodes, fetchChildByNameHash } from './node-pages.js';
 import { schemas } from './protocol-adapter.js';
 import { joinRemotePath, splitRemotePath, validateName } from './remote-path.js';
 import {
@@ -252,7 +252,7 @@ export class SharedFolder {
 
   /** The children of a folder of the share, sorted by name; unreadable ones counted, not shown. */
   async list(folder: RemoteEntry): Promise<FolderListing> {
-    const nodes = await fetchAllChildren(this.http, this.#childrenPath(folder));
+    const nodes = await fetchAllNodes(this.http, this.#childrenPath(folder));
     return openChildren(nodes, (node) => this.open(node, folder));
   }
 

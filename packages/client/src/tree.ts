@@ -26,7 +26,7 @@ import {
   type VersionAttributes,
 } from './attributes.js';
 import type { HttpClient } from './http-client.js';
-import { fetchAllChildren, fetchChildByNameHash } from './children-pages.js';
+import { fetchAllNodes, fetchChildByNameHash } from './node-pages.js';
 import { runPool } from './pool.js';
 import { schemas, type Node, type Version } from './protocol-adapter.js';
 import { joinRemotePath, splitRemotePath, validateName } from './remote-path.js';
@@ -304,7 +304,7 @@ export class Tree {
    */
   async list(folder: RemoteEntry): Promise<FolderListing> {
     if (folder.type !== 'folder') throw new ClientError('NOT_A_FOLDER', `not a folder: ${folder.path}`);
-    const nodes = await fetchAllChildren(this.#http, `/nodes/${folder.id}/children`);
+    const nodes = await fetchAllNodes(this.#http, `/nodes/${folder.id}/children`);
     return openChildren(nodes, (node) => this.open(node, folder));
   }
 
@@ -451,7 +451,7 @@ export class Tree {
 
   /** The top entries of the trash, with the paths they were trashed from. */
   async listTrash(): Promise<{ entries: RemoteEntry[]; unreadable: number }> {
-    const { nodes } = await this.#http.json('GET', '/trash', schemas.nodesResponse);
+    const nodes = await fetchAllNodes(this.#http, '/trash');
     const cache = new Map<string, RemoteEntry>();
     const entries: RemoteEntry[] = [];
     let unreadable = 0;

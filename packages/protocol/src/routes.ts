@@ -25,9 +25,9 @@ import type { ErrorCode } from './errors.js';
 import {
   CreateFolderRequest,
   NodeResponse,
-  NodesResponse,
-  ChildrenPageResponse,
+  NodesPageResponse,
   ChildrenQuery,
+  PageQuery,
   RestoreNodeRequest,
   RevisionRequest,
   UpdateNodeRequest,
@@ -247,7 +247,7 @@ export const routes = {
     summary: 'The children of a folder (trashed ones excluded).',
     auth: true,
     query: ChildrenQuery,
-    response: ChildrenPageResponse,
+    response: NodesPageResponse,
     status: 200,
     errors: ['NOT_FOUND', 'NOT_A_FOLDER'],
     notes:
@@ -296,9 +296,11 @@ export const routes = {
     path: '/trash',
     summary: 'The nodes at the top of the trash.',
     auth: true,
-    response: NodesResponse,
+    query: PageQuery,
+    response: NodesPageResponse,
     status: 200,
     errors: [],
+    notes: 'Paged like the children routes: `next` is the `after` of the following page (null: no more).',
   }),
   emptyTrash: route({
     method: 'POST',
@@ -535,7 +537,7 @@ export const routes = {
     summary: 'The children of a folder inside a folder link (only the linked subtree is reachable).',
     auth: false,
     query: ChildrenQuery,
-    response: ChildrenPageResponse,
+    response: NodesPageResponse,
     status: 200,
     errors: [
       'NOT_FOUND',
@@ -691,7 +693,7 @@ export const routes = {
     summary: 'The children of a folder inside the shared folder.',
     auth: true,
     query: ChildrenQuery,
-    response: ChildrenPageResponse,
+    response: NodesPageResponse,
     status: 200,
     errors: ['NOT_FOUND', 'NOT_A_FOLDER'],
     notes:

@@ -47,28 +47,31 @@ export type Node = z.infer<typeof Node>;
 /** Answer of every route that returns one node. */
 export const NodeResponse = z.object({ node: Node });
 export type NodeResponse = z.infer<typeof NodeResponse>;
-/** The most children one page of a listing holds (and how many it holds unless asked for fewer). */
-export const CHILDREN_PAGE_MAX = 5000;
+/** The most nodes one page of a listing holds (and how many it holds unless asked for fewer). */
+export const NODES_PAGE_MAX = 5000;
 
 /**
- * Query of the children routes: a page of `limit` children in id order, starting after the id
- * `after` (the `next` of the page before); or, with `nameHash`, the one child of that name (if any),
- * so that finding a name in a folder of a million entries costs one small answer.
+ * Query of a paged listing of nodes (a folder's children, the trash): a page of `limit` nodes in id
+ * order, starting after the id `after` (the `next` of the page before). Keyset paging: a page costs
+ * the same wherever it starts, and no answer grows with the listing.
  */
-export const ChildrenQuery = z.object({
+export const PageQuery = z.object({
   after: NodeId.optional(),
-  limit: z.coerce.number().int().min(1).max(CHILDREN_PAGE_MAX).default(CHILDREN_PAGE_MAX),
-  nameHash: NameHash.optional(),
+  limit: z.coerce.number().int().min(1).max(NODES_PAGE_MAX).default(NODES_PAGE_MAX),
 });
+export type PageQuery = z.infer<typeof PageQuery>;
+
+/**
+ * Query of the children routes: a page, or with `nameHash` the one live child of that name (if
+ * any), so that finding a name in a folder of a million entries costs one small answer.
+ */
+export const ChildrenQuery = PageQuery.extend({ nameHash: NameHash.optional() });
 export type ChildrenQuery = z.infer<typeof ChildrenQuery>;
 
-/** Answer of the children routes: one page, and where the next one starts (null: this is the last). */
-export const ChildrenPageResponse = z.object({ nodes: z.array(Node), next: NodeId.nullable() });
-export type ChildrenPageResponse = z.infer<typeof ChildrenPageResponse>;
+/** Answer of a paged listing: one page, and where the next one starts (null: this is the last). */
+export const NodesPageResponse = z.object({ nodes: z.array(Node), next: NodeId.nullable() });
+export type NodesPageResponse = z.infer<typeof NodesPageResponse>;
 
-/** Answer of `GET /trash`. */
-export const NodesResponse = z.object({ nodes: z.array(Node) });
-export type NodesResponse = z.infer<typeof NodesResponse>;
 /** Answer of `GET /nodes/:id/versions`: older versions, newest first. */
 export const VersionsResponse = z.object({ versions: z.array(Version) });
 export type VersionsResponse = z.infer<typeof VersionsResponse>;

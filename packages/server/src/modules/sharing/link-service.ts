@@ -11,7 +11,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   B64u32,
-  type ChildrenPageResponse,
+  type NodesPageResponse,
   type ChildrenQuery,
   type CreateLinkRequest,
   type Link,
@@ -220,7 +220,7 @@ export class LinkService {
     nodeId: string,
     proof: string | undefined,
     query: ChildrenQuery,
-  ): Promise<ChildrenPageResponse> {
+  ): Promise<NodesPageResponse> {
     const { row } = await this.#usable(linkId, { capped: true });
     await this.#checkProof(row, proof);
     const folder = await this.#nodeInLink(row, nodeId);

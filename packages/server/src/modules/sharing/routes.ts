@@ -21,7 +21,7 @@ import {
   LINK_PROOF_HEADER,
   ReportLinkRequest,
   UpdateLinkRequest,
-  type ChildrenPageResponse,
+  type NodesPageResponse,
   type LinkGrantResponse,
   type LinkNodeResponse,
   type LinkResponse,
@@ -103,7 +103,7 @@ export const sharingRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
     return links.linkedNode(idParam(request.params, 'linkId'), proofOf(request));
   });
 
-  app.get('/links/:linkId/nodes/:nodeId/children', async (request): Promise<ChildrenPageResponse> => {
+  app.get('/links/:linkId/nodes/:nodeId/children', async (request): Promise<NodesPageResponse> => {
     const linkId = idParam(request.params, 'linkId');
     const nodeId = idParam(request.params, 'nodeId');
     const query = parseWith(ChildrenQuery, request.query);
@@ -208,7 +208,7 @@ export const sharingRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
     return { node: await shares.node(userId, idParam(request.params, 'shareId')) };
   });
 
-  app.get('/shares/:shareId/nodes/:nodeId/children', async (request): Promise<ChildrenPageResponse> => {
+  app.get('/shares/:shareId/nodes/:nodeId/children', async (request): Promise<NodesPageResponse> => {
     const { userId } = await requireSession(request);
     const shareId = idParam(request.params, 'shareId');
     const query = parseWith(ChildrenQuery, request.query);

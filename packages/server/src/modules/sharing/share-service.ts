@@ -7,7 +7,7 @@
 // a shared folder in the trash answer NOT_FOUND; a read-only member trying to write SHARE_READ_ONLY.
 import type { Readable } from 'node:stream';
 import type {
-  ChildrenPageResponse,
+  NodesPageResponse,
   ChildrenQuery,
   CompleteUploadRequest,
   CreateFolderRequest,
@@ -256,7 +256,7 @@ export class ShareService {
     shareId: string,
     nodeId: string,
     query: ChildrenQuery,
-  ): Promise<ChildrenPageResponse> {
+  ): Promise<NodesPageResponse> {
     const share = await this.#membership(memberId, shareId, false);
     const folder = await this.#inside(share, nodeId);
     if (folder.type !== 'folder') throw new AppError('NOT_A_FOLDER', 'not a folder');

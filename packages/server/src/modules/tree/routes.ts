@@ -3,12 +3,12 @@
 import {
   ChildrenQuery,
   CreateFolderRequest,
+  PageQuery,
   RestoreNodeRequest,
   RevisionRequest,
   UpdateNodeRequest,
-  type ChildrenPageResponse,
+  type NodesPageResponse,
   type NodeResponse,
-  type NodesResponse,
   type VersionsResponse,
 } from '@hoard/protocol';
 import type { FastifyPluginAsync } from 'fastify';
@@ -25,7 +25,7 @@ export const treeRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
     return { node: await tree.getNode(db, userId, idParam(request.params, 'id')) };
   });
 
-  app.get('/nodes/:id/children', async (request): Promise<ChildrenPageResponse> => {
+  app.get('/nodes/:id/children', async (request): Promise<NodesPageResponse> => {
     const { userId } = await requireSession(request);
     const query = parseWith(ChildrenQuery, request.query);
     return tree.listChildren(db, userId, idParam(request.params, 'id'), query);
@@ -53,9 +53,9 @@ export const treeRoutes: FastifyPluginAsync<AppDeps> = (app, deps) => {
     return { node: await tree.trashNode(db, userId, id, revision, clock.now()) };
   });
 
-  app.get('/trash', async (request): Promise<NodesResponse> => {
+  app.get('/trash', async (request): Promise<NodesPageResponse> => {
     const { userId } = await requireSession(request);
-    return { nodes: await tree.listTrash(db, userId) };
+    return tree.listTrash(db, userId, parseWith(PageQuery, request.query));
   });
 
   app.post('/trash/empty', async (request, reply) => {

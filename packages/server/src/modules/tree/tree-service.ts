@@ -6,8 +6,9 @@
 // Functions whose first parameter is `trx` run inside the caller's transaction (transfers' upload
 // completion calls createFileNode/addFileVersion that way); the others open their own.
 import type {
-  ChildrenPageResponse,
+  NodesPageResponse,
   ChildrenQuery,
+  PageQuery,
   CreateFolderRequest,
   NewVersion,
   Node,
@@ -270,7 +271,7 @@ export async function listChildren(
   userId: UserId,
   id: string,
   query: ChildrenQuery,
-): Promise<ChildrenPageResponse> {
+): Promise<NodesPageResponse> {
   const folder = await getOwnNode(db, userId, id);
   if (folder.type !== 'folder') throw new AppError('NOT_A_FOLDER', 'not a folder');
   return liveChildrenOf(db, id, query);
@@ -537,15 +538,12 @@ export async function trashNode(
   });
 }
 
-/** The nodes at the top of the user's trash, most recently trashed first. */
-export async function listTrash(db: Db, userId: UserId): Promise<Node[]> {
-  const rows = await selectNodes(db)
-    .where('nodes.user_id', '=', userId)
-    .where('nodes.trashed_at', 'is not', null)
-    .orderBy('nodes.trashed_at', 'desc')
-    .orderBy('nodes.id')
-    .execute();
-  return rows.map(toNode);
+/** A page of the nodes at the top of the user's trash (the client orders them by path). */
+export function listTrash(db: Db, userId: UserId, query: PageQuery): Promise<NodesPageResponse> {
+  return pageOf(
+    selectNodes(db).where('nodes.user_id', '=', userId).where('nodes.trashed_at', 'is not', null),
+    query,
+  );
 }
 
 /** Restores a node from the top of the trash to its old parent or to another live folder. */
@@ -764,19 +762,10 @@ export async function nodeById(db: Db, id: string): Promise<Node | undefined> {
 }
 
 /**
- * A page of the live children of folder `id` in id order (keyset paging: a page costs the same
- * wherever it starts, and an answer never holds more than CHILDREN_PAGE_MAX nodes), or the one live
- * child named by `query.nameHash`. Whoever owns the folder: callers have checked access (the
- * owner's routes, links, shares).
+ * One page of `select` in id order, after `query.after` (keyset paging: a page costs the same
+ * wherever it starts, and an answer never holds more than NODES_PAGE_MAX nodes).
  */
-export async function liveChildrenOf(
-  db: Db,
-  id: string,
-  query: ChildrenQuery,
-): Promise<ChildrenPageResponse> {
-  let select = selectNodes(db).where('nodes.parent_id', '=', id).where('nodes.trashed_at', 'is', null);
-  // live_name is the name hash of a live node (null in the trash), unique per folder.
-  if (query.nameHash !== undefined) select = select.where('nodes.live_name', '=', query.nameHash);
+async function pageOf(select: ReturnType<typeof selectNodes>, query: PageQuery): Promise<NodesPageResponse> {
   if (query.after !== undefined) select = select.where('nodes.id', '>', query.after);
   // One more than the page: whether a next page exists, without counting.
   const rows = await select
@@ -786,6 +775,17 @@ export async function liveChildrenOf(
   const more = rows.length > query.limit;
   const nodes = (more ? rows.slice(0, query.limit) : rows).map(toNode);
   return { nodes, next: more ? nodes[nodes.length - 1]!.id : null };
+}
+
+/**
+ * A page of the live children of folder `id`, or the one live child named by `query.nameHash`.
+ * Whoever owns the folder: callers have checked access (the owner's routes, links, shares).
+ */
+export function liveChildrenOf(db: Db, id: string, query: ChildrenQuery): Promise<NodesPageResponse> {
+  let select = selectNodes(db).where('nodes.parent_id', '=', id).where('nodes.trashed_at', 'is', null);
+  // live_name is the name hash of a live node (null in the trash), unique per folder.
+  if (query.nameHash !== undefined) select = select.where('nodes.live_name', '=', query.nameHash);
+  return pageOf(select, query);
 }
 
 /** Re-reads a node as the protocol shows it (after the caller's own changes). */

@@ -237,6 +237,42 @@ for (const dialect of testDialects(process.env)) {
       expect(del.json().error.code).toBe('ROOT_IMMUTABLE');
     });
 
+    it('lists the trash a page at a time, only the tops of trashed subtrees, only your own', async () => {
+      const bob = await signUp(t.app);
+      const folder = await mkdir(alice.rootNodeId);
+      const inner = await mkdir(folder.id);
+      await call('POST', `/nodes/${folder.id}/trash`, { revision: 1 });
+      const tops = [folder.id];
+      for (let i = 0; i < 4; i++) {
+        const node = await mkdir(alice.rootNodeId);
+        await call('POST', `/nodes/${node.id}/trash`, { revision: 1 });
+        tops.push(node.id);
+      }
+      const bobsNode = await mkdir(bob.rootNodeId, bob);
+      await call('POST', `/nodes/${bobsNode.id}/trash`, { revision: 1 }, bob);
+      type Page = { nodes: Node[]; next: string | null };
+      const seen: string[] = [];
+      let pages = 0;
+      let after: string | null = null;
+      do {
+        const res = await call('GET', `/trash?limit=2${after === null ? '' : `&after=${after}`}`);
+        expect(res.statusCode, res.body).toBe(200);
+        const page: Page = res.json<Page>();
+        expect(page.nodes.length).toBeLessThanOrEqual(2);
+        seen.push(...page.nodes.map((n) => n.id));
+        after = page.next;
+        pages++;
+      } while (after !== null);
+      // Earlier tests trashed nodes too: ours are all there, in id order, once each.
+      expect(seen).toEqual([...seen].sort());
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const id of tops) expect(seen).toContain(id);
+      expect(seen).not.toContain(inner.id);
+      expect(seen).not.toContain(bobsNode.id);
+      expect(pages).toBe(Math.ceil(seen.length / 2));
+      expect((await call('GET', '/trash?limit=9999')).statusCode).toBe(400);
+    });
+
     it('trashes, lists and restores a node to its old parent; the name stays unique', async () => {
       const parent = await mkdir(alice.rootNodeId);
       const hash = fake32();

@@ -1,12 +1,12 @@
-// Reading a folder's children from any of the three children routes (an account's own folders,
-// a folder link, a shared folder): the server answers a page at a time (at most CHILDREN_PAGE_MAX
-// nodes, so no answer grows with the folder), and finds one child by its name hash directly.
+// Reading paged listings of nodes: the children routes (an account's own folders, a folder link, a
+// shared folder) and the trash answer a page at a time (at most NODES_PAGE_MAX nodes, so no answer
+// grows with the listing); a folder's child is found by its name hash directly.
 
-import { ChildrenPageResponse, type Node } from '@hoard/protocol';
+import { NodesPageResponse, type Node } from '@hoard/protocol';
 import type { HttpClient } from './http-client.js';
 
-/** Every live child of the folder whose children route is `path`, page after page. */
-export async function fetchAllChildren(
+/** Every node of the paged listing at `path` (a children route, the trash), page after page. */
+export async function fetchAllNodes(
   http: HttpClient,
   path: string,
   headers?: Record<string, string>,
@@ -15,7 +15,7 @@ export async function fetchAllChildren(
   let after: string | null = null;
   do {
     const query: string = after === null ? '' : `?after=${encodeURIComponent(after)}`;
-    const page: ChildrenPageResponse = await http.json('GET', `${path}${query}`, ChildrenPageResponse, {
+    const page: NodesPageResponse = await http.json('GET', `${path}${query}`, NodesPageResponse, {
       ...(headers ? { headers } : {}),
     });
     for (const node of page.nodes) nodes.push(node);
@@ -38,7 +38,7 @@ export async function fetchChildByNameHash(
   const { nodes } = await http.json(
     'GET',
     `${path}?nameHash=${encodeURIComponent(nameHash)}`,
-    ChildrenPageResponse,
+    NodesPageResponse,
     { ...(headers ? { headers } : {}) },
   );
   return nodes.find((node) => node.nameHash === nameHash);

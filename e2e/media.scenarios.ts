@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { signUp, testBytes, type Harness } from './harness.js';
 
@@ -52,6 +53,54 @@ export function contentRanges(requests: { url: string; range: string | undefined
     });
 }
 
+/**
+ * In the preview just opened: waits until the video can play, notes `mark()` (e.g. the requests
+ * so far), seeks to `secondsFromEnd` before the end, plays muted and waits until it plays there.
+ */
+export async function playNearEnd<T>(
+  page: Page,
+  secondsFromEnd: number,
+  mark: () => T,
+): Promise<{ durationSeconds: number; rangesBefore: T }> {
+  const player = page.locator('video');
+  await player.waitFor();
+  await page.waitForFunction(() => document.querySelector('video')!.readyState >= 2, undefined, {
+    timeout: 60_000,
+  });
+  const rangesBefore = mark();
+  const durationSeconds = await player.evaluate((v: HTMLVideoElement) => v.duration);
+  await player.evaluate((v: HTMLVideoElement, back) => {
+    v.muted = true;
+    v.currentTime = v.duration - back;
+    void v.play();
+  }, secondsFromEnd);
+  await page.waitForFunction(
+    (back) => {
+      const v = document.querySelector('video')!;
+      return v.currentTime > v.duration - back + 0.5 && v.readyState >= 3;
+    },
+    secondsFromEnd,
+    { timeout: 60_000 },
+  );
+  return { durationSeconds, rangesBefore };
+}
+
+/**
+ * The preview dialog of `name` just opened shows a frame at /sw/file/... (decrypted by the service
+ * worker) in which chromium's PDF viewer (its own frame, found by its origin) shows `title`, the
+ * title from the PDF's metadata, not the file name.
+ */
+export async function expectPdfViewer(page: Page, name: string, title: string) {
+  const dialog = page.getByRole('dialog', { name });
+  const src = (await dialog.locator(`iframe[title="${name}"]`).getAttribute('src'))!;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  expect(src).toMatch(new RegExp(`^/sw/file/[\\w-]+/${escaped}$`));
+  const viewer = () => page.frames().find((f) => f.url().startsWith('chrome-extension://'));
+  await expect.poll(viewer, { timeout: 30_000 }).toBeDefined();
+  await expect.poll(() => viewer()!.locator('#title').textContent(), { timeout: 30_000 }).toBe(title);
+  return { dialog, src };
+}
+
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -80,27 +129,13 @@ export function mediaScenarios(harness: () => Harness) {
       const requests: { url: string; range: string | undefined }[] = [];
       context.on('request', (r) => requests.push({ url: r.url(), range: r.headers().range }));
       await page.getByRole('row', { name: 'clip.mp4', exact: true }).dblclick();
-      const player = page.locator('video');
-      await player.waitFor();
-      await page.waitForFunction(() => document.querySelector('video')!.readyState >= 2, undefined, {
-        timeout: 60_000,
-      });
-      const before = contentRanges(requests).length;
-      const duration = await player.evaluate((v: HTMLVideoElement) => v.duration);
-      expect(duration).toBeGreaterThan(110);
-      await player.evaluate((v: HTMLVideoElement) => {
-        v.muted = true;
-        v.currentTime = v.duration - 5;
-        void v.play();
-      });
-      await page.waitForFunction(
-        () => {
-          const v = document.querySelector('video')!;
-          return v.currentTime > v.duration - 4.5 && v.readyState >= 3;
-        },
-        undefined,
-        { timeout: 60_000 },
+      const { durationSeconds, rangesBefore } = await playNearEnd(
+        page,
+        5,
+        () => contentRanges(requests).length,
       );
+      expect(durationSeconds).toBeGreaterThan(110);
+      const before = rangesBefore;
       const ranges = contentRanges(requests);
       const afterSeek = ranges.slice(before);
       const cipherSize = video.length + 56 + Math.ceil(video.length / 16384) * 16;
@@ -184,15 +219,7 @@ export function mediaScenarios(harness: () => Harness) {
     // The dialog's frame shows /sw/file/... (decrypted by the service worker) and chromium put
     // its PDF viewer there: the frame's CSP let it load, and the viewer read the document (its
     // toolbar shows the title from the PDF's own metadata, not the file name).
-    const dialog = page.getByRole('dialog', { name: 'letter.pdf' });
-    const src = (await dialog.locator('iframe[title="letter.pdf"]').getAttribute('src'))!;
-    expect(src).toMatch(/^\/sw\/file\/[\w-]+\/letter\.pdf$/);
-    // (The viewer is chromium's own frame, found by its origin.)
-    const viewer = () => page.frames().find((f) => f.url().startsWith('chrome-extension://'));
-    await expect.poll(viewer, { timeout: 30_000 }).toBeDefined();
-    await expect
-      .poll(() => viewer()!.locator('#title').textContent(), { timeout: 30_000 })
-      .toBe('Hoard test letter');
+    const { dialog, src } = await expectPdfViewer(page, 'letter.pdf', 'Hoard test letter');
     const embedding = await Promise.all(
       page
         .frames()

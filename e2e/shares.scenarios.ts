@@ -22,7 +22,13 @@ import {
   type Harness,
 } from './harness.js';
 import { expectReadable } from './look.scenarios.js';
-import { contentRanges, makeTestPdf, makeTestVideo } from './media.scenarios.js';
+import {
+  contentRanges,
+  expectPdfViewer,
+  makeTestPdf,
+  makeTestVideo,
+  playNearEnd,
+} from './media.scenarios.js';
 import { sha256, zipListing } from './organise.scenarios.js';
 
 async function shareWith(page: Page, folder: string, email: string, canEdit: boolean) {
@@ -76,21 +82,33 @@ async function acceptAndOpen(page: Page, url: string, from: string, folder: stri
   await page.getByRole('list', { name: 'Shared folders' }).getByRole('button', { name: folder }).click();
 }
 
+const row = (page: Page, name: string) => page.getByRole('row', { name, exact: true });
+
+/** ada and bob, each signed up in a browser context of their own. */
+async function adaAndBob(h: Harness) {
+  const ada = await (await h.context()).newPage();
+  const bobContext = await h.context({ alongside: true });
+  const bob = await bobContext.newPage();
+  const adaEmail = await signUp(ada, h.url);
+  const bobEmail = await signUp(bob, h.url);
+  return { ada, bob, bobContext, adaEmail, bobEmail };
+}
+
+/** Makes a folder in the current folder and opens it. */
+async function newFolderAndOpen(page: Page, name: string) {
+  await page.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'New folder' }).click();
+  await page.getByLabel('Folder name').fill(name);
+  await page.getByRole('button', { name: 'Create folder' }).click();
+  await page.getByRole('button', { name, exact: true }).click();
+}
+
 export function sharesScenarios(harness: () => Harness) {
   it('shares a folder with another account read-only, removes it, then shares it writable', async () => {
     const h = harness();
-    const ada = await (await h.context()).newPage();
-    const bobContext = await h.context({ alongside: true });
-    const bob = await bobContext.newPage();
-    const adaEmail = await signUp(ada, h.url);
-    const bobEmail = await signUp(bob, h.url);
-    const row = (page: Page, name: string) => page.getByRole('row', { name, exact: true });
+    const { ada, bob, bobContext, adaEmail, bobEmail } = await adaAndBob(h);
 
     // ada: a folder with a file in it.
-    await ada.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'New folder' }).click();
-    await ada.getByLabel('Folder name').fill('Project');
-    await ada.getByRole('button', { name: 'Create folder' }).click();
-    await ada.getByRole('button', { name: 'Project', exact: true }).click();
+    await newFolderAndOpen(ada, 'Project');
     // Big enough that holding it in the page would show: it streams through the service worker.
     const bytes = Buffer.from(testBytes(20 * 1024 * 1024 + 17, 31));
     const png = await makePng(ada, 80, 60);
@@ -258,20 +276,12 @@ export function sharesScenarios(harness: () => Harness) {
 
   it('plays a video seeked near its end and previews a PDF from a folder shared with you', async () => {
     const h = harness();
-    const ada = await (await h.context()).newPage();
-    const bobContext = await h.context({ alongside: true });
-    const bob = await bobContext.newPage();
-    const adaEmail = await signUp(ada, h.url);
-    const bobEmail = await signUp(bob, h.url);
-    const row = (page: Page, name: string) => page.getByRole('row', { name, exact: true });
+    const { ada, bob, bobContext, adaEmail, bobEmail } = await adaAndBob(h);
     const videoPath = makeTestVideo(60, '3M');
     try {
       const video = readFileSync(videoPath);
       const pdf = makeTestPdf('Shared with bob', 'Hoard shared letter');
-      await ada.getByRole('toolbar', { name: 'Files' }).getByRole('button', { name: 'New folder' }).click();
-      await ada.getByLabel('Folder name').fill('Media');
-      await ada.getByRole('button', { name: 'Create folder' }).click();
-      await ada.getByRole('button', { name: 'Media', exact: true }).click();
+      await newFolderAndOpen(ada, 'Media');
       await ada.getByLabel('Upload files').setInputFiles([
         { name: 'clip.mp4', mimeType: 'video/mp4', buffer: video },
         { name: 'letter.pdf', mimeType: 'application/pdf', buffer: pdf },
@@ -287,24 +297,7 @@ export function sharesScenarios(harness: () => Harness) {
       const requests: { url: string; range: string | undefined }[] = [];
       bobContext.on('request', (r) => requests.push({ url: r.url(), range: r.headers().range }));
       await row(bob, 'clip.mp4').dblclick();
-      const player = bob.locator('video');
-      await player.waitFor();
-      await bob.waitForFunction(() => document.querySelector('video')!.readyState >= 2, undefined, {
-        timeout: 60_000,
-      });
-      await player.evaluate((v: HTMLVideoElement) => {
-        v.muted = true;
-        v.currentTime = v.duration - 4;
-        void v.play();
-      });
-      await bob.waitForFunction(
-        () => {
-          const v = document.querySelector('video')!;
-          return v.currentTime > v.duration - 3.5 && v.readyState >= 3;
-        },
-        undefined,
-        { timeout: 60_000 },
-      );
+      await playNearEnd(bob, 4, () => undefined);
       const shareRanges = contentRanges(requests.filter((r) => /\/shares\/[^/]+\/versions\//.test(r.url)));
       expect(shareRanges.length).toBeGreaterThan(0);
       const cipherSize = video.length + 56 + Math.ceil(video.length / 16384) * 16;
@@ -314,14 +307,7 @@ export function sharesScenarios(harness: () => Harness) {
 
       // The PDF opens in chromium's viewer from bob's service worker, byte for byte ada's file.
       await row(bob, 'letter.pdf').dblclick();
-      const dialog = bob.getByRole('dialog', { name: 'letter.pdf' });
-      const src = (await dialog.locator('iframe[title="letter.pdf"]').getAttribute('src'))!;
-      expect(src).toMatch(/^\/sw\/file\/[\w-]+\/letter\.pdf$/);
-      const viewer = () => bob.frames().find((f) => f.url().startsWith('chrome-extension://'));
-      await expect.poll(viewer, { timeout: 30_000 }).toBeDefined();
-      await expect
-        .poll(() => viewer()!.locator('#title').textContent(), { timeout: 30_000 })
-        .toBe('Hoard shared letter');
+      const { src } = await expectPdfViewer(bob, 'letter.pdf', 'Hoard shared letter');
       const served = await bob.evaluate(async (url) => {
         const response = await fetch(url);
         return Array.from(new Uint8Array(await response.arrayBuffer()));

@@ -1,8 +1,8 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { ApiError } from '@hoard/client';
+import { ApiError, type RemoteEntry } from '@hoard/client';
 import { randomBytes, webCryptoAead } from '@hoard/crypto';
 import { describe, expect, it } from 'vitest';
 import { describeError } from './cli.js';
@@ -121,6 +121,50 @@ describe('HoardHome', () => {
     expect(await store.count()).toBe(0);
     await home.deleteSession();
     expect(await home.loadSession()).toBeUndefined();
+  });
+
+  it("keeps a put's finished files until the command succeeds, and counts a file done only as it was", async () => {
+    const home = new HoardHome(join(mkdtempSync(join(tmpdir(), 'hoard-home-')), 'state'));
+    const command = JSON.stringify(['folder-id', '/local/photos']);
+    const local = { sizeBytes: 10, mtimeMs: 1_700_000_000_123 };
+    const remote = (versionId: string | null, type: 'file' | 'folder' = 'file') =>
+      ({ type, node: { currentVersion: versionId === null ? null : { id: versionId } } }) as RemoteEntry;
+
+    const first = await home.putJournal('http://x', 'u', command);
+    expect(first.earlierFiles).toBe(0);
+    await first.record('a', local, 'v-a');
+    await first.record('b', local, 'v-b');
+    expect(statSync(first.path).mode & 0o777).toBe(0o600);
+    await first.close(); // interrupted: kept
+    // A crash mid-append leaves a torn last line: it is ignored.
+    appendFileSync(first.path, '{"key":"c","sizeBy');
+
+    const again = await home.putJournal('http://x', 'u', command);
+    expect(again.earlierFiles).toBe(2);
+    expect(again.recorded('a')).toBe(true);
+    expect(again.recorded('c')).toBe(false);
+    expect(again.isDone('a', local, remote('v-a'))).toBe(true);
+    // Changed locally, replaced remotely (another version, a folder, gone): uploaded again.
+    expect(again.isDone('a', { ...local, sizeBytes: 11 }, remote('v-a'))).toBe(false);
+    expect(again.isDone('a', { ...local, mtimeMs: local.mtimeMs + 1 }, remote('v-a'))).toBe(false);
+    expect(again.isDone('a', local, remote('v-other'))).toBe(false);
+    expect(again.isDone('a', local, remote(null, 'folder'))).toBe(false);
+    expect(again.isDone('a', local, undefined)).toBe(false);
+    // Another command (other paths or another remote folder) has a journal of its own.
+    expect(
+      (await home.putJournal('http://x', 'u', JSON.stringify(['folder-id', '/other']))).earlierFiles,
+    ).toBe(0);
+    expect((await home.putJournal('http://x', 'other-user', command)).earlierFiles).toBe(0);
+
+    await again.finish(); // succeeded: nothing left to resume
+    expect(existsSync(again.path)).toBe(false);
+    expect((await home.putJournal('http://x', 'u', command)).earlierFiles).toBe(0);
+    // Deleting the account's local state takes the journals with it.
+    const last = await home.putJournal('http://x', 'u', command);
+    await last.record('a', local, 'v-a');
+    await last.close();
+    await home.deleteResumeRecords('http://x', 'u');
+    expect(existsSync(last.path)).toBe(false);
   });
 });
 

@@ -258,6 +258,40 @@ describe.each(dialects)('hoard CLI against a real server (%s)', (dialect) => {
     expect(JSON.parse((await hoard(['versions', '/resume/huge.bin', '--json'])).stdout)).toHaveLength(1);
   });
 
+  it('continues a folder put killed with -9: what it had finished is not uploaded again', async () => {
+    const dir = join(work, 'interrupted-album');
+    mkdirSync(dir);
+    // Files over 4 MiB go one at a time in name order: the first is complete when the second dies.
+    const files = new Map<string, Buffer>([
+      ['a-first.bin', randomBytes(6 * MiB)],
+      ['b-big.bin', randomBytes(72 * MiB)],
+      ...Array.from({ length: 5 }, (_, i) => [`small-${i}.txt`, Buffer.from(`note ${i}\n`)] as const),
+    ]);
+    for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
+    await killMidUpload(dir, '/albums', 5);
+
+    const again = await hoard(['put', dir, '/albums']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/resuming put: skipped 1 file\(s\) the interrupted run had uploaded/);
+    expect(again.stderr).toMatch(/resuming upload: [1-9]\d* of 10 parts already on the server/);
+    for (const [name, bytes] of files) {
+      expect(
+        (await hoard(['get', `/albums/interrupted-album/${name}`, '-'])).stdoutBytes.equals(bytes),
+        name,
+      ).toBe(true);
+      const versions = await hoard(['versions', `/albums/interrupted-album/${name}`, '--json']);
+      expect(JSON.parse(versions.stdout), name).toHaveLength(1);
+    }
+
+    // Once a put succeeded, running it again is a new upload: new versions, as documented.
+    const onPurpose = await hoard(['put', join(dir, 'a-first.bin'), '/albums/interrupted-album']);
+    expect(onPurpose.code, onPurpose.stderr).toBe(0);
+    expect(onPurpose.stderr).not.toMatch(/resuming/);
+    expect(
+      JSON.parse((await hoard(['versions', '/albums/interrupted-album/a-first.bin', '--json'])).stdout),
+    ).toHaveLength(2);
+  });
+
   it('starts over with a fresh key when the local file changed between attempts', async () => {
     const path = join(work, 'changing.bin');
     const original = randomBytes(72 * MiB);

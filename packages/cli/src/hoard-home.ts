@@ -1,12 +1,14 @@
 // HOARD_HOME: the CLI's local state. `session.json` (the session token and the master key wrapped
-// under a key only the live session can unlock) and `uploads/<key>.json` (resume records: ids,
-// salt, part hashes and the version key wrapped under the master key). Every file is 0600 in a
+// under a key only the live session can unlock), `uploads/<account>/<key>.json` (resume records:
+// ids, salt, part hashes and the version key wrapped under the master key) and
+// `uploads/<account>/puts/<command>.jsonl` (what an interrupted put had finished). Every file is 0600 in a
 // 0700 directory, written to a temp file and renamed so a crash never leaves half a file.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResumeStore, SavedSession, UploadResumeRecord } from '@hoard/client';
+import { PutJournal } from './put-journal.js';
 
 async function writePrivateFile(path: string, text: string): Promise<void> {
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
@@ -63,6 +65,11 @@ export class HoardHome {
   resumeStore(serverUrl: string, userId: string): FileResumeStore {
     const scope = createHash('sha256').update(`${serverUrl}\n${userId}`).digest('hex').slice(0, 16);
     return new FileResumeStore(join(this.dir, 'uploads', scope));
+  }
+
+  /** The journal of one `put` command of one account on one server (see PutJournal). */
+  putJournal(serverUrl: string, userId: string, commandKey: string): Promise<PutJournal> {
+    return PutJournal.open(join(this.resumeStore(serverUrl, userId).dir, 'puts'), commandKey);
   }
 
   /** Forgets every resume record of one account (after the account is deleted). */

@@ -12,6 +12,7 @@ import { FileSource } from '../file-source.js';
 import { silentProgress } from '../progress-bar.js';
 import { writeStreamDurably } from '../durable-write.js';
 import { writeStreamTo } from '../stream-to-writable.js';
+import type { PutJournal } from '../put-journal.js';
 
 /** Writes `stream` to a new file and makes it durable. */
 async function writeFileDurably(
@@ -31,7 +32,9 @@ interface PutState {
   ctx: CliContext;
   session: HoardSession;
   store: ResumeStore;
-  files: number;
+  journal: PutJournal;
+  /** Files skipped because an interrupted run of this command had uploaded them already. */
+  skipped: number;
 }
 
 async function uploadFile(
@@ -42,15 +45,24 @@ async function uploadFile(
   existing?: RemoteEntry | null,
   quiet = false,
 ): Promise<void> {
-  const { ctx, session, store } = state;
+  const { ctx, session, store, journal } = state;
   const source = await FileSource.open(localPath);
+  const resumeKey = `${await realpath(localPath)}\n${parent.id}\n${name}`;
+  if (journal.recorded(resumeKey)) {
+    const remote = existing !== undefined ? existing : await session.tree.findChild(parent, name);
+    if (journal.isDone(resumeKey, source, remote)) {
+      state.skipped++;
+      await source.close();
+      return;
+    }
+  }
   const progress = quiet ? silentProgress : ctx.progress(`${name}`);
   try {
-    await session.upload(parent, source, {
+    const { entry } = await session.upload(parent, source, {
       name,
       ...(existing !== undefined ? { existing } : {}),
       resumeStore: store,
-      resumeKey: `${await realpath(localPath)}\n${parent.id}\n${name}`,
+      resumeKey,
       onProgress: ({ doneBytes, totalBytes }) => progress.update(doneBytes, totalBytes),
       onResume: ({ landedParts, partCount }) => {
         progress.finish();
@@ -61,7 +73,8 @@ async function uploadFile(
         ctx.note(`hoard: ${reason}`);
       },
     });
-    state.files++;
+    const versionId = entry.node.currentVersion?.id;
+    if (versionId !== undefined) await journal.record(resumeKey, source, versionId);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'QUOTA_EXCEEDED') {
       throw new CliError(
@@ -176,12 +189,42 @@ export async function put(ctx: CliContext, args: string[], options: { name?: str
   const existing = await session.tree.find(remoteDir);
   if (existing && existing.type !== 'folder') throw new CliError(`not a folder: ${existing.path}`);
   const target = existing ?? (await session.tree.mkdir(remoteDir, { parents: true }));
+  // The same command run again (same local paths, same remote folder) continues where it stopped.
+  const localPaths = await Promise.all(
+    locals.map(async (local) =>
+      local === '-' ? local : realpath(resolve(ctx.io.cwd, local)).catch(() => local),
+    ),
+  );
+  const journal = await ctx.home.putJournal(
+    ctx.serverUrl,
+    session.userId,
+    JSON.stringify([target.id, ...localPaths]),
+  );
   const state: PutState = {
     ctx,
     session,
     store: ctx.home.resumeStore(ctx.serverUrl, session.userId),
-    files: 0,
+    journal,
+    skipped: 0,
   };
+  try {
+    await putAll(state, target, locals, options);
+    await journal.finish();
+  } finally {
+    await journal.close();
+    if (state.skipped > 0) {
+      ctx.note(`resuming put: skipped ${state.skipped} file(s) the interrupted run had uploaded`);
+    }
+  }
+}
+
+async function putAll(
+  state: PutState,
+  target: RemoteEntry,
+  locals: string[],
+  options: { name?: string },
+): Promise<void> {
+  const { ctx, session } = state;
   for (const local of locals) {
     if (local === '-') {
       const spooled = await spoolStdin(ctx);

@@ -141,6 +141,27 @@ describe.each(dialects)('hoard CLI against a real server (%s)', (dialect) => {
       );
     }
     expect(readdirSync(join(work, 'restored')).filter((n) => n.includes('partial'))).toEqual([]);
+
+    // The same get run again (after an interruption, or to catch up) fetches only what is missing
+    // or differs. Into an existing folder, as with cp, the remote folder lands inside it.
+    mkdirSync(join(work, 'mirror'));
+    expect((await hoard(['get', '/photos/2024/album', 'mirror'])).code).toBe(0);
+    rmSync(join(work, 'mirror', 'album', 'nested', 'deeper', 'note.md'));
+    writeFileSync(join(work, 'mirror', 'album', 'empty.txt'), 'changed here');
+    const again = await hoard(['get', '/photos/2024/album', 'mirror']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/^skipped 2 file\(s\) already here \(same size and modification time\)$/m);
+    for (const rel of [
+      'big.bin',
+      'empty.txt',
+      join('nested', SECRET_NAME),
+      join('nested', 'deeper', 'note.md'),
+    ]) {
+      expect(
+        readFileSync(join(work, 'mirror', 'album', rel)).equals(readFileSync(join(local, rel))),
+        rel,
+      ).toBe(true);
+    }
   });
 
   it('puts and gets a multi-part file byte for byte with content encryption on worker threads', async () => {

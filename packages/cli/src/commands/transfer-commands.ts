@@ -1,5 +1,6 @@
 // put and get: files and folders (recursive), stdin and stdout, resumable uploads, progress bars,
-// downloads written to a temp file beside the target and renamed into place only when complete.
+// downloads written to a temp file beside the target and renamed into place only when complete;
+// a folder's get run again fetches only the files that are not already here.
 
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -277,11 +278,25 @@ async function downloadFile(
   }
 }
 
+/**
+ * Whether a local file is already what `file` would write (same size, and the modification time a
+ * download gives it): a folder's `get` run again, after an interruption or to catch up, fetches
+ * only what is missing or differs, as rclone and rsync do by default.
+ */
+async function alreadyHere(file: RemoteEntry, path: string): Promise<boolean> {
+  if (file.mtimeMs === undefined) return false;
+  const local = await stat(path).catch(() => undefined);
+  return (
+    local?.isFile() === true && local.size === file.sizeBytes && Math.round(local.mtimeMs) === file.mtimeMs
+  );
+}
+
 async function downloadFolder(
   ctx: CliContext,
   session: HoardSession,
   folder: RemoteEntry,
   dest: string,
+  counts: { skipped: number },
 ): Promise<void> {
   await mkdir(dest, { recursive: true });
   const { entries, unreadable } = await session.tree.list(folder);
@@ -289,7 +304,8 @@ async function downloadFolder(
     ctx.note(`hoard: warning: ${unreadable} item(s) in ${folder.path} could not be decrypted`);
   for (const entry of entries) {
     const path = join(dest, entry.name);
-    if (entry.type === 'folder') await downloadFolder(ctx, session, entry, path);
+    if (entry.type === 'folder') await downloadFolder(ctx, session, entry, path, counts);
+    else if (await alreadyHere(entry, path)) counts.skipped++;
     else await downloadFile(ctx, session, entry, path);
   }
 }
@@ -311,6 +327,13 @@ export async function get(ctx: CliContext, remote: string, local: string | undef
     await downloadFile(ctx, session, entry, dest);
   } else {
     if ((await exists(dest)) === 'file') throw new CliError(`a file is in the way: ${dest}`);
-    await downloadFolder(ctx, session, entry, dest);
+    const counts = { skipped: 0 };
+    try {
+      await downloadFolder(ctx, session, entry, dest, counts);
+    } finally {
+      if (counts.skipped > 0) {
+        ctx.note(`skipped ${counts.skipped} file(s) already here (same size and modification time)`);
+      }
+    }
   }
 }

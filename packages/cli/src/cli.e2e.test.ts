@@ -2,7 +2,7 @@
 // in-process through runCli and, where a process must die mid-way, as the built bin. Walks what a
 // new user does: sign up, make folders, put a folder with a multi-part file and an empty file,
 // list, get back byte for byte, move, rename, trash, versions, stdin/stdout, an upload killed with
-// -9 and resumed, a changed file starting over, password change, recovery, account deletion.
+// -9 and resumed (a file, a folder), a download killed with -9 and resumed, a changed file starting over, password change, recovery, account deletion.
 // Finally the server's data directory must hold no plaintext and no file name.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -277,6 +277,30 @@ describe.each(dialects)('hoard CLI against a real server (%s)', (dialect) => {
     expect(back.code).toBe(0);
     expect(readFileSync(join(work, 'huge.back')).equals(readFileSync(path))).toBe(true);
     expect(JSON.parse((await hoard(['versions', '/resume/huge.bin', '--json'])).stdout)).toHaveLength(1);
+  });
+
+  it('goes on with a get killed with -9 from the partial it left beside the target', async () => {
+    const dest = join(work, 'huge.again');
+    const partial = join(work, '.huge.again.hoard-partial');
+    const child = spawnHoard(['get', '/resume/huge.bin', dest], env, work);
+    const exited = waitFor(child);
+    for (;;) {
+      const size = statSync(partial, { throwIfNoEntry: false })?.size ?? 0;
+      if (size > 2 * MiB || child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    expect((await exited).signal, 'the get finished before it could be killed').toBe('SIGKILL');
+    expect(existsSync(dest)).toBe(false);
+
+    const again = await hoard(['get', '/resume/huge.bin', dest]);
+    expect(again.code, again.stderr).toBe(0);
+    const match = /resuming huge\.bin at (\d+) of (\d+) bytes/.exec(again.stderr);
+    expect(match, again.stderr).not.toBeNull();
+    expect(Number(match![1])).toBeGreaterThan(0);
+    expect(Number(match![2])).toBe(72 * MiB);
+    expect(readFileSync(dest).equals(readFileSync(join(work, 'huge.bin')))).toBe(true);
+    expect(readdirSync(work).filter((n) => n.includes('hoard-partial'))).toEqual([]);
   });
 
   it('continues a folder put killed with -9: what it had finished is not uploaded again', async () => {

@@ -4,9 +4,8 @@
 // it (the download grant and version, no key), so an interrupted download resumes where it
 // stopped without counting as a second download.
 
-import { randomBytes } from 'node:crypto';
-import { open, readFile, readdir, rename, rm, stat, utimes, writeFile, mkdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readdir, stat, mkdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import {
   ApiError,
   ClientError,
@@ -20,14 +19,13 @@ import {
   type SharedFolder,
   type VerifiedKeys,
 } from '@hoard/client';
-import { CHUNK_SIZE } from '@hoard/crypto';
 import { ReportReason, type Share } from '@hoard/protocol';
 import { CliError, type CliContext } from '../cli-context.js';
 import { ContactsStore, contactOf, pinnedKeys } from '../contacts-store.js';
 import { FileSource } from '../file-source.js';
 import { formatDate, formatTable } from '../format.js';
 import { nodeFetch } from '../node-fetch.js';
-import { writeStreamDurably } from '../durable-write.js';
+import { alreadyHere, downloadToFile } from '../partial-download.js';
 import { writeStreamTo } from '../stream-to-writable.js';
 
 const DURATION = /^(\d{1,6})([mhdw])$/;
@@ -180,36 +178,6 @@ export async function report(
 
 // ---- get URL ----
 
-interface PartialRecord {
-  linkId: string;
-  versionId: string;
-  grant: string;
-}
-
-async function readPartialRecord(path: string): Promise<PartialRecord | undefined> {
-  try {
-    const data = JSON.parse(await readFile(path, 'utf8')) as Partial<PartialRecord>;
-    if (
-      typeof data.linkId === 'string' &&
-      typeof data.versionId === 'string' &&
-      typeof data.grant === 'string'
-    ) {
-      return data as PartialRecord;
-    }
-  } catch {
-    // absent or unreadable: start over
-  }
-  return undefined;
-}
-
-async function sizeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return undefined;
-  }
-}
-
 interface LinkGetState {
   ctx: CliContext;
   link: PublicLinkSession;
@@ -224,55 +192,36 @@ async function ensureGrant(state: LinkGetState): Promise<string> {
 
 async function linkDownloadFile(state: LinkGetState, file: RemoteEntry, dest: string): Promise<void> {
   const { ctx, link } = state;
-  const version = file.node.currentVersion;
-  if (!version) throw new CliError(`not a file: ${file.path}`);
-  if ((await sizeOf(dest)) === file.sizeBytes && (await stat(dest)).isFile()) {
-    ctx.note(`hoard: ${file.path} is already complete, skipped`);
+  if (await alreadyHere(file, dest)) {
+    ctx.note(`hoard: ${file.path} is already here (same size and modification time), skipped`);
     return;
   }
-  const temp = join(dirname(dest), `.${basename(dest)}.hoard-partial`);
-  const recordPath = `${temp}.json`;
-  const record = await readPartialRecord(recordPath);
-  let start = 0;
-  if (record && record.linkId === link.linkId && record.versionId === version.id) {
-    const have = (await sizeOf(temp)) ?? 0;
-    start = Math.min(Math.floor(have / CHUNK_SIZE) * CHUNK_SIZE, file.sizeBytes);
-    state.grant ??= record.grant;
-    if (start > 0) ctx.note(`hoard: resuming ${file.name} at ${start} of ${file.sizeBytes} bytes`);
-  }
-  const progress = ctx.progress(file.name);
-  const handle = await open(temp, start > 0 ? 'r+' : 'w', 0o644);
-  try {
-    await handle.truncate(start);
-    let stream: ReadableStream<Uint8Array>;
-    const begin = async (): Promise<ReadableStream<Uint8Array>> => {
-      const grant = await ensureGrant(state);
-      await writeFile(recordPath, JSON.stringify({ linkId: link.linkId, versionId: version.id, grant }), {
-        mode: 0o600,
-      });
-      return link.download(file, {
-        grant,
-        range: { start, end: file.sizeBytes },
-        onProgress: ({ doneBytes, totalBytes }) => progress.update(start + doneBytes, start + totalBytes),
-      });
-    };
-    try {
-      stream = await begin();
-    } catch (error) {
-      // A remembered grant that expired (or was of a revoked link): one new grant, if the link allows.
-      if (!(error instanceof ApiError) || !['LINK_GRANT_EXPIRED', 'NOT_FOUND'].includes(error.code))
-        throw error;
-      state.grant = undefined;
-      stream = await begin();
-    }
-    await writeStreamDurably(handle, stream, start, ctx.written);
-  } finally {
-    progress.finish();
-    await handle.close();
-  }
-  if (file.mtimeMs !== undefined) await utimes(temp, new Date(), new Date(file.mtimeMs));
-  await rename(temp, dest);
-  await rm(recordPath, { force: true });
+  await downloadToFile(ctx, file, dest, {
+    // A partial of this link goes on under the grant it began with: not a second download.
+    continues: (record) => {
+      if (record.linkId !== link.linkId || record.grant === undefined) return false;
+      state.grant ??= record.grant;
+      return true;
+    },
+    open: async (start, onProgress) => {
+      const begin = async (): Promise<ReadableStream<Uint8Array>> =>
+        link.download(file, {
+          grant: await ensureGrant(state),
+          range: { start, end: file.sizeBytes },
+          onProgress: ({ doneBytes }) => onProgress(doneBytes),
+        });
+      try {
+        return await begin();
+      } catch (error) {
+        // A remembered grant that expired (or was of a revoked link): one new grant, if the link allows.
+        if (!(error instanceof ApiError) || !['LINK_GRANT_EXPIRED', 'NOT_FOUND'].includes(error.code))
+          throw error;
+        state.grant = undefined;
+        return begin();
+      }
+    },
+    record: () => ({ linkId: link.linkId, grant: state.grant! }),
+  });
 }
 
 async function linkDownloadFolder(state: LinkGetState, folder: RemoteEntry, dest: string): Promise<void> {
@@ -622,28 +571,34 @@ export async function getShared(ctx: CliContext, remote: string, local: string |
   let dest = resolve(ctx.io.cwd, local ?? entry.name);
   if (local !== undefined && (await stat(dest).catch(() => undefined))?.isDirectory())
     dest = join(dest, entry.name);
-  const fetchFile = async (file: RemoteEntry, to: string): Promise<void> => {
-    const temp = join(dirname(to), `.${basename(to)}.${randomBytes(6).toString('hex')}.hoard-partial`);
-    const handle = await open(temp, 'w', 0o644);
-    try {
-      await writeStreamDurably(handle, await folder.download(file), 0, ctx.written);
-    } catch (error) {
-      await handle.close();
-      await rm(temp, { force: true });
-      throw error;
-    }
-    await handle.close();
-    await rename(temp, to);
-  };
+  const fetchFile = (file: RemoteEntry, to: string): Promise<void> =>
+    downloadToFile(ctx, file, to, {
+      continues: (record) => record.shareId === folder.share.id,
+      open: (start, onProgress) =>
+        folder.download(file, {
+          range: { start, end: file.sizeBytes },
+          onProgress: ({ doneBytes }) => onProgress(doneBytes),
+        }),
+      record: () => ({ shareId: folder.share.id }),
+    });
+  let skipped = 0;
   const fetchFolder = async (dir: RemoteEntry, to: string): Promise<void> => {
     await mkdir(to, { recursive: true });
     for (const child of (await folder.list(dir)).entries) {
-      if (child.type === 'folder') await fetchFolder(child, join(to, child.name));
-      else await fetchFile(child, join(to, child.name));
+      const path = join(to, child.name);
+      if (child.type === 'folder') await fetchFolder(child, path);
+      else if (await alreadyHere(child, path)) skipped++;
+      else await fetchFile(child, path);
     }
   };
   if (entry.type === 'file') await fetchFile(entry, dest);
-  else await fetchFolder(entry, dest);
+  else {
+    try {
+      await fetchFolder(entry, dest);
+    } finally {
+      if (skipped > 0) ctx.note(`skipped ${skipped} file(s) already here (same size and modification time)`);
+    }
+  }
 }
 
 export async function putShared(ctx: CliContext, args: string[]): Promise<void> {

@@ -1,33 +1,19 @@
-// put and get: files and folders (recursive), stdin and stdout, resumable uploads, progress bars,
-// downloads written to a temp file beside the target and renamed into place only when complete;
-// a folder's get run again fetches only the files that are not already here.
+// put and get: files and folders (recursive), stdin and stdout, resumable uploads and downloads
+// (partial-download.ts), progress bars; a folder's get run again fetches only the files that are
+// not already here.
 
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { ApiError, type HoardSession, type RemoteEntry, type ResumeStore } from '@hoard/client';
 import { CliError, type CliContext } from '../cli-context.js';
 import { FileSource } from '../file-source.js';
 import { silentProgress } from '../progress-bar.js';
-import { writeStreamDurably } from '../durable-write.js';
+import { alreadyHere, downloadToFile } from '../partial-download.js';
 import { writeStreamTo } from '../stream-to-writable.js';
 import type { PutJournal } from '../put-journal.js';
-
-/** Writes `stream` to a new file and makes it durable. */
-async function writeFileDurably(
-  ctx: CliContext,
-  stream: ReadableStream<Uint8Array>,
-  path: string,
-): Promise<void> {
-  const handle = await open(path, 'wx', 0o644);
-  try {
-    await writeStreamDurably(handle, stream, 0, ctx.written);
-  } finally {
-    await handle.close();
-  }
-}
 
 interface PutState {
   ctx: CliContext;
@@ -255,40 +241,22 @@ async function exists(path: string): Promise<'file' | 'dir' | undefined> {
   }
 }
 
-async function downloadFile(
+/** One of the account's files to `dest` (going on from an interrupted run's partial). */
+function downloadFile(
   ctx: CliContext,
   session: HoardSession,
   file: RemoteEntry,
   dest: string,
 ): Promise<void> {
-  const temp = join(dirname(dest), `.${basename(dest)}.${randomBytes(6).toString('hex')}.hoard-partial`);
-  const progress = ctx.progress(file.name);
-  try {
-    const stream = await session.download(file, {
-      onProgress: ({ doneBytes, totalBytes }) => progress.update(doneBytes, totalBytes),
-    });
-    await writeFileDurably(ctx, stream, temp);
-    if (file.mtimeMs !== undefined) await utimes(temp, new Date(), new Date(file.mtimeMs));
-    await rename(temp, dest);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  } finally {
-    progress.finish();
-  }
-}
-
-/**
- * Whether a local file is already what `file` would write (same size, and the modification time a
- * download gives it): a folder's `get` run again, after an interruption or to catch up, fetches
- * only what is missing or differs, as rclone and rsync do by default.
- */
-async function alreadyHere(file: RemoteEntry, path: string): Promise<boolean> {
-  if (file.mtimeMs === undefined) return false;
-  const local = await stat(path).catch(() => undefined);
-  return (
-    local?.isFile() === true && local.size === file.sizeBytes && Math.round(local.mtimeMs) === file.mtimeMs
-  );
+  return downloadToFile(ctx, file, dest, {
+    continues: () => true,
+    open: (start, onProgress) =>
+      session.download(file, {
+        range: { start, end: file.sizeBytes },
+        onProgress: ({ doneBytes }) => onProgress(doneBytes),
+      }),
+    record: () => ({}),
+  });
 }
 
 async function downloadFolder(

@@ -126,7 +126,7 @@ function buildProgram(
     .option('--shared', 'REMOTE_DIR is in a folder shared with you (/NAME/...; needs write access)')
     .description('upload files and folders into REMOTE_DIR (resumes interrupted uploads)')
     .action((args: string[], o: { name?: string; shared?: boolean }) =>
-      run((ctx) => (o.shared ? sharing.putShared(ctx, args) : transfer.put(ctx, args, o))),
+      run((ctx) => (o.shared ? sharing.putShared(ctx, args, o) : transfer.put(ctx, args, o))),
     );
   program
     .command('get')

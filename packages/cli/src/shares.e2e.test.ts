@@ -5,7 +5,7 @@
 // changed key stops `hoard share` until re-verified; unsharing cuts Bob off at once.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,35 @@ describe.each(dialects)('sharing folders between accounts through the hoard CLI 
       usedBytes: bobBefore.usedBytes,
     });
     expect((await ada(['get', '/team/from-bob.txt', '-'])).stdout).toBe('hello from bob\n');
+  });
+
+  it('lets a read-write member put a whole folder and stdin, and get a folder again: only what is missing', async () => {
+    const album = join(work, 'bob-album');
+    mkdirSync(join(album, 'inner'), { recursive: true });
+    writeFileSync(join(album, 'a.txt'), 'a\n');
+    writeFileSync(join(album, 'inner', 'b.bin'), randomBytes(5 * 1024 * 1024));
+    const put = await bob(['put', '--shared', 'bob-album', '/team']);
+    expect(put.code, put.stderr).toBe(0);
+    const piped = await runHoard(['put', '--shared', '-', '/team', '--name', 'piped.txt'], envOf('bob'), {
+      cwd: work,
+      stdin: Buffer.from('piped\n'),
+    });
+    expect(piped.code, piped.stderr).toBe(0);
+    const back = await ada(['get', '/team/bob-album/inner/b.bin', '-']);
+    expect(back.stdoutBytes.equals(readFileSync(join(album, 'inner', 'b.bin')))).toBe(true);
+    expect((await ada(['get', '/team/piped.txt', '-'])).stdout).toBe('piped\n');
+
+    mkdirSync(join(work, 'bob-mirror'));
+    expect((await bob(['get', '--shared', '/team/bob-album', 'bob-mirror'])).code).toBe(0);
+    rmSync(join(work, 'bob-mirror', 'bob-album', 'a.txt'));
+    const again = await bob(['get', '--shared', '/team/bob-album', 'bob-mirror']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/^skipped 1 file\(s\) already here/m);
+    for (const rel of ['a.txt', join('inner', 'b.bin')]) {
+      const copy = readFileSync(join(work, 'bob-mirror', 'bob-album', rel));
+      expect(copy.equals(readFileSync(join(album, rel))), rel).toBe(true);
+    }
+    expect((await bob(['rm', '--shared', '/team/bob-album', '/team/piped.txt'])).code).toBe(0);
   });
 
   it("lets a read-write member make folders, rename, move within and delete to the owner's trash", async () => {

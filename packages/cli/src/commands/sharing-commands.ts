@@ -4,8 +4,8 @@
 // it (the download grant and version, no key), so an interrupted download resumes where it
 // stopped without counting as a second download.
 
-import { readdir, stat, mkdir } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { stat, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   ApiError,
   ClientError,
@@ -22,10 +22,10 @@ import {
 import { ReportReason, type Share } from '@hoard/protocol';
 import { CliError, type CliContext } from '../cli-context.js';
 import { ContactsStore, contactOf, pinnedKeys } from '../contacts-store.js';
-import { FileSource } from '../file-source.js';
 import { formatDate, formatTable } from '../format.js';
 import { nodeFetch } from '../node-fetch.js';
 import { alreadyHere, downloadToFile } from '../partial-download.js';
+import { checkPutArgs, putInto, type PutDestination } from './transfer-commands.js';
 import { writeStreamTo } from '../stream-to-writable.js';
 
 const DURATION = /^(\d{1,6})([mhdw])$/;
@@ -601,8 +601,8 @@ export async function getShared(ctx: CliContext, remote: string, local: string |
   }
 }
 
-export async function putShared(ctx: CliContext, args: string[]): Promise<void> {
-  if (args.length < 2) throw new CliError('usage: hoard put --shared LOCAL... REMOTE_DIR', 2);
+export async function putShared(ctx: CliContext, args: string[], options: { name?: string }): Promise<void> {
+  checkPutArgs(args, options, 'hoard put --shared LOCAL... REMOTE_DIR');
   const session = await ctx.session();
   const resolved = await resolveShared(ctx, session, args[args.length - 1]!);
   if ('folders' in resolved) throw new CliError('name a folder shared with you');
@@ -610,30 +610,15 @@ export async function putShared(ctx: CliContext, args: string[]): Promise<void> 
   if (entry.type !== 'folder') throw new CliError(`not a folder: ${entry.path}`);
   if (folder.share.access !== 'write')
     throw new CliError(`/${folder.root.name} is shared with you read-only`);
-  const putPath = async (parent: RemoteEntry, local: string): Promise<void> => {
-    const stats = await stat(local).catch(() => undefined);
-    if (!stats) throw new CliError(`no such local file: ${local}`);
-    if (stats.isDirectory()) {
-      const name = basename(local);
-      const sub = (await folder.findChild(parent, name)) ?? (await folder.createFolder(parent, name));
-      for (const child of (await readdir(local)).sort()) await putPath(sub, join(local, child));
-      return;
-    }
-    const name = basename(local);
-    const source = await FileSource.open(local);
-    try {
-      const existing = await folder.findChild(parent, name);
-      await folder.upload(parent, source, { name, existing: existing ?? null });
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'QUOTA_EXCEEDED') {
-        throw new CliError(`the owner of /${folder.root.name} has not enough space left for ${local}`);
-      }
-      throw error;
-    } finally {
-      await source.close();
-    }
+  const into: PutDestination = {
+    list: (dir) => folder.list(dir),
+    findChild: (parent, name) => folder.findChild(parent, name),
+    ensureFolder: (parent, name) => folder.ensureFolder(parent, name),
+    upload: (parent, source, uploadOptions) => folder.upload(parent, source, uploadOptions),
+    quotaExceeded: (localPath) =>
+      `the owner of /${folder.root.name} has not enough space left for ${localPath}`,
   };
-  for (const local of args.slice(0, -1)) await putPath(entry, resolve(ctx.io.cwd, local));
+  await putInto(ctx, session, into, entry, args.slice(0, -1), options);
 }
 
 export async function contacts(

@@ -7,7 +7,16 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { once } from 'node:events';
-import { ApiError, type HoardSession, type RemoteEntry, type ResumeStore } from '@hoard/client';
+import {
+  ApiError,
+  type FolderListing,
+  type HoardSession,
+  type RemoteEntry,
+  type ResumeStore,
+  type UploadOptions,
+  type UploadResult,
+  type UploadSource,
+} from '@hoard/client';
 import { CliError, type CliContext } from '../cli-context.js';
 import { FileSource } from '../file-source.js';
 import { silentProgress } from '../progress-bar.js';
@@ -15,9 +24,22 @@ import { alreadyHere, downloadToFile } from '../partial-download.js';
 import { writeStreamTo } from '../stream-to-writable.js';
 import type { PutJournal } from '../put-journal.js';
 
+/**
+ * Where a put writes: the account's own tree, or a folder shared with it (a SharedFolder has the
+ * same calls), so both get the same resume, journal, parallel small files and progress.
+ */
+export interface PutDestination {
+  list(folder: RemoteEntry): Promise<FolderListing>;
+  findChild(parent: RemoteEntry, name: string): Promise<RemoteEntry | undefined>;
+  ensureFolder(parent: RemoteEntry, name: string): Promise<RemoteEntry>;
+  upload(parent: RemoteEntry, source: UploadSource, options: UploadOptions): Promise<UploadResult>;
+  /** The one-line error when the space this put is charged to is full. */
+  quotaExceeded(localPath: string): string;
+}
+
 interface PutState {
   ctx: CliContext;
-  session: HoardSession;
+  into: PutDestination;
   store: ResumeStore;
   journal: PutJournal;
   /** Files skipped because an interrupted run of this command had uploaded them already. */
@@ -32,11 +54,11 @@ async function uploadFile(
   existing?: RemoteEntry | null,
   quiet = false,
 ): Promise<void> {
-  const { ctx, session, store, journal } = state;
+  const { ctx, into, store, journal } = state;
   const source = await FileSource.open(localPath);
   const resumeKey = `${await realpath(localPath)}\n${parent.id}\n${name}`;
   if (journal.recorded(resumeKey)) {
-    const remote = existing !== undefined ? existing : await session.tree.findChild(parent, name);
+    const remote = existing !== undefined ? existing : await into.findChild(parent, name);
     if (journal.isDone(resumeKey, source, remote)) {
       state.skipped++;
       await source.close();
@@ -45,7 +67,7 @@ async function uploadFile(
   }
   const progress = quiet ? silentProgress : ctx.progress(`${name}`);
   try {
-    const { entry } = await session.upload(parent, source, {
+    const { entry } = await into.upload(parent, source, {
       name,
       ...(existing !== undefined ? { existing } : {}),
       resumeStore: store,
@@ -64,9 +86,7 @@ async function uploadFile(
     if (versionId !== undefined) await journal.record(resumeKey, source, versionId);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'QUOTA_EXCEEDED') {
-      throw new CliError(
-        `not enough space left for ${localPath}: free some, or buy a plan (\`hoard plans\`, \`hoard upgrade PLAN\`; see \`hoard quota\`)`,
-      );
+      throw new CliError(into.quotaExceeded(localPath));
     }
     throw error;
   } finally {
@@ -101,9 +121,9 @@ async function inPool<T>(items: T[], limit: number, task: (item: T) => Promise<v
 }
 
 async function uploadDirectory(state: PutState, parent: RemoteEntry, localDir: string): Promise<void> {
-  const folder = await state.session.tree.ensureFolder(parent, basename(localDir));
+  const folder = await state.into.ensureFolder(parent, basename(localDir));
   // One listing for the whole folder, not one per file (folders of 10,000 files).
-  const { entries } = await state.session.tree.list(folder);
+  const { entries } = await state.into.list(folder);
   const remote = new Map(entries.map((e) => [e.name, e]));
   const names = (await readdir(localDir)).sort();
   const small: string[] = [];
@@ -167,15 +187,40 @@ async function spoolStdin(ctx: CliContext): Promise<string> {
 }
 
 export async function put(ctx: CliContext, args: string[], options: { name?: string }): Promise<void> {
-  if (args.length < 2) throw new CliError('usage: hoard put LOCAL... REMOTE_DIR', 2);
-  const remoteDir = args[args.length - 1]!;
-  const locals = args.slice(0, -1);
-  if (locals.includes('-') && options.name === undefined) throw new CliError('`put -` needs --name NAME', 2);
-  if (locals.filter((l) => l === '-').length > 1) throw new CliError('stdin can be read only once', 2);
+  checkPutArgs(args, options, 'hoard put LOCAL... REMOTE_DIR');
   const session = await ctx.session();
+  const remoteDir = args[args.length - 1]!;
   const existing = await session.tree.find(remoteDir);
   if (existing && existing.type !== 'folder') throw new CliError(`not a folder: ${existing.path}`);
   const target = existing ?? (await session.tree.mkdir(remoteDir, { parents: true }));
+  const into: PutDestination = {
+    list: (folder) => session.tree.list(folder),
+    findChild: (parent, name) => session.tree.findChild(parent, name),
+    ensureFolder: (parent, name) => session.tree.ensureFolder(parent, name),
+    upload: (parent, source, uploadOptions) => session.upload(parent, source, uploadOptions),
+    quotaExceeded: (localPath) =>
+      `not enough space left for ${localPath}: free some, or buy a plan (\`hoard plans\`, \`hoard upgrade PLAN\`; see \`hoard quota\`)`,
+  };
+  await putInto(ctx, session, into, target, args.slice(0, -1), options);
+}
+
+/** Checks a put's arguments: LOCAL... REMOTE_DIR, stdin at most once and with --name. */
+export function checkPutArgs(args: string[], options: { name?: string }, usage: string): void {
+  if (args.length < 2) throw new CliError(`usage: ${usage}`, 2);
+  const locals = args.slice(0, -1);
+  if (locals.includes('-') && options.name === undefined) throw new CliError('`put -` needs --name NAME', 2);
+  if (locals.filter((l) => l === '-').length > 1) throw new CliError('stdin can be read only once', 2);
+}
+
+/** Uploads `locals` (files, folders, `-` for stdin) into `target` of `into`. */
+export async function putInto(
+  ctx: CliContext,
+  session: HoardSession,
+  into: PutDestination,
+  target: RemoteEntry,
+  locals: string[],
+  options: { name?: string },
+): Promise<void> {
   // The same command run again (same local paths, same remote folder) continues where it stopped.
   const localPaths = await Promise.all(
     locals.map(async (local) =>
@@ -189,7 +234,7 @@ export async function put(ctx: CliContext, args: string[], options: { name?: str
   );
   const state: PutState = {
     ctx,
-    session,
+    into,
     store: ctx.home.resumeStore(ctx.serverUrl, session.userId),
     journal,
     skipped: 0,
@@ -211,14 +256,14 @@ async function putAll(
   locals: string[],
   options: { name?: string },
 ): Promise<void> {
-  const { ctx, session } = state;
+  const { ctx, into } = state;
   for (const local of locals) {
     if (local === '-') {
       const spooled = await spoolStdin(ctx);
       const source = await FileSource.open(spooled);
       const progress = ctx.progress(options.name!);
       try {
-        await session.upload(target, source, {
+        await into.upload(target, source, {
           name: options.name!,
           onProgress: ({ doneBytes, totalBytes }) => progress.update(doneBytes, totalBytes),
         });

@@ -5,15 +5,15 @@
 // 0700 directory, written to a temp file and renamed so a crash never leaves half a file.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResumeStore, SavedSession, UploadResumeRecord } from '@hoard/client';
 import { PutJournal } from './put-journal.js';
 
 async function writePrivateFile(path: string, text: string): Promise<void> {
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temp, text, { mode: 0o600 });
-  await chmod(temp, 0o600);
+  // Created 0600 (the umask can only take bits away), under a name nobody else has opened.
+  await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
   await rename(temp, path);
 }
 
@@ -80,6 +80,7 @@ export class HoardHome {
 
 /** A ResumeStore of one 0600 JSON file per upload. Keys are hashed into file names. */
 export class FileResumeStore implements ResumeStore {
+  #madeDir: Promise<void> | undefined;
   constructor(readonly dir: string) {}
 
   #path(key: string): string {
@@ -93,7 +94,9 @@ export class FileResumeStore implements ResumeStore {
   }
 
   async set(key: string, record: UploadResumeRecord): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // Once per store: a put of many small files sets a record for each.
+    this.#madeDir ??= mkdir(this.dir, { recursive: true, mode: 0o700 }).then(() => undefined);
+    await this.#madeDir;
     await writePrivateFile(this.#path(key), JSON.stringify({ key, record }));
   }
 

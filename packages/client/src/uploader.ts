@@ -243,7 +243,11 @@ export class Uploader {
     }
     const { upload, record, versionKey } = state;
     const writer = new RecordWriter(store, options.resumeKey, record);
-    await writer.save();
+    // A new upload of several parts is recorded at once, so that a run killed before its first
+    // part lands still continues this upload (and its reserved quota). With one part there is
+    // nothing to continue until that part is recorded, just before it leaves: one write, not two,
+    // for each of a folder's many small files.
+    if (resumedParts === 0 && upload.partCount > 1) await writer.save();
 
     const cipher = await createContentCipher(
       versionKey,

@@ -1,9 +1,17 @@
 // Downloads as a ReadableStream of plaintext. A plaintext range maps to whole ciphertext chunks
 // (HTTP Range on the version's content, which never changes, so a broken connection resumes from
 // the next undelivered chunk); chunks are decrypted in batches concurrently and trimmed to the
-// range. Memory holds one batch, never the file.
+// range. Memory holds a few batches, never the file.
+//
+// [Note: download copies] With a backend that reads its inputs later (the CLI's worker threads),
+// every received byte is copied into a batch buffer of the downloader's own, and a batch's
+// plaintext leaves as one array. With one that copies its inputs at call time (WebCrypto, in the
+// browser's service worker: `ContentCipher.copiesInput`), neither copy is needed: sealed chunks are
+// views of the pieces the connection delivered (only a chunk that straddles two pieces is copied),
+// and each chunk's plaintext, a separate array from WebCrypto anyway, is enqueued as it is.
 
 import {
+  CHUNK_SIZE,
   HEADER_SIZE,
   SEALED_CHUNK_SIZE,
   TAG_SIZE,
@@ -159,8 +167,99 @@ const BATCH_BYTES = BATCH_CHUNKS * SEALED_CHUNK_SIZE;
 /** Batches being decrypted at once, while the next ones are read from the connection. */
 const DECRYPT_AHEAD = 3;
 
-/** Decrypted batches (1 MiB each) buffered ahead of the consumer, beside those being decrypted. */
-const READ_AHEAD_BATCHES = 4;
+/**
+ * Plaintext bytes buffered ahead of the consumer (4 batches of 1 MiB), beside the batches being
+ * decrypted. Counted in bytes, not pieces: a batch may leave as one array or as one per chunk.
+ */
+const READ_AHEAD_BYTES = 4 * BATCH_CHUNKS * CHUNK_SIZE;
+
+/** Collects a batch's sealed chunks from the pieces a connection delivers. */
+interface ChunkCollector {
+  /** Takes from `bytes` what the batch still needs; returns the rest (undefined when none). */
+  take(bytes: Uint8Array): Uint8Array | undefined;
+  /** Whether every chunk of the batch arrived. */
+  readonly complete: boolean;
+  /** The batch's sealed chunks, in order (once complete). */
+  readonly chunks: Uint8Array[];
+}
+
+/** Copies a batch's sealed chunks, as they arrive, into one buffer of the downloader's own. */
+class ChunkCopies implements ChunkCollector {
+  readonly #need: number;
+  #filled = 0;
+
+  constructor(
+    private readonly batch: Uint8Array,
+    private readonly sizes: readonly number[],
+  ) {
+    this.#need = sizes.reduce((a, b) => a + b, 0);
+  }
+
+  get complete(): boolean {
+    return this.#filled === this.#need;
+  }
+
+  take(bytes: Uint8Array): Uint8Array | undefined {
+    const n = Math.min(bytes.length, this.#need - this.#filled);
+    this.batch.set(n === bytes.length ? bytes : bytes.subarray(0, n), this.#filled);
+    this.#filled += n;
+    return n < bytes.length ? bytes.subarray(n) : undefined;
+  }
+
+  get chunks(): Uint8Array[] {
+    let at = 0;
+    return this.sizes.map((size) => {
+      const chunk = this.batch.subarray(at, at + size);
+      at += size;
+      return chunk;
+    });
+  }
+}
+
+/**
+ * Cuts whole sealed chunks out of the pieces a connection delivers, for a backend that copies its
+ * inputs at call time: a chunk inside one piece is a view of it; one that straddles two or more is
+ * copied into an array of its own. The views keep their pieces alive only until the batch's
+ * decryption was called.
+ */
+class ChunkViews implements ChunkCollector {
+  readonly chunks: Uint8Array[] = [];
+  /** The straddling chunk being assembled, and how much of it has arrived. */
+  #partial: Uint8Array | undefined;
+  #partialBytes = 0;
+
+  constructor(private readonly sizes: readonly number[]) {}
+
+  get complete(): boolean {
+    return this.chunks.length === this.sizes.length;
+  }
+
+  take(bytes: Uint8Array): Uint8Array | undefined {
+    let at = 0;
+    while (at < bytes.length && !this.complete) {
+      const size = this.sizes[this.chunks.length]!;
+      if (this.#partial) {
+        const n = Math.min(size - this.#partialBytes, bytes.length - at);
+        this.#partial.set(bytes.subarray(at, at + n), this.#partialBytes);
+        this.#partialBytes += n;
+        at += n;
+        if (this.#partialBytes === size) {
+          this.chunks.push(this.#partial);
+          this.#partial = undefined;
+        }
+      } else if (bytes.length - at >= size) {
+        this.chunks.push(bytes.subarray(at, at + size));
+        at += size;
+      } else {
+        this.#partial = new Uint8Array(size);
+        this.#partial.set(bytes.subarray(at));
+        this.#partialBytes = bytes.length - at;
+        at = bytes.length;
+      }
+    }
+    return at < bytes.length ? bytes.subarray(at) : undefined;
+  }
+}
 
 /** Where an account reads its own versions' ciphertext. */
 const ownContentPath = (versionId: string): string => `/versions/${versionId}/content`;
@@ -244,6 +343,8 @@ export class Downloader {
     const empty = totalBytes === 0 && !(start === 0 && plainBytes === 0);
     let nextChunk = whole.firstChunk;
     let doneBytes = 0;
+    /** Whether sealed chunks may be views of the connection's pieces ([Note: download copies]). */
+    const aliasing = cipher.copiesInput;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     /**
      * Batch buffers whose decryption settled (results never share memory with their input), so
@@ -288,10 +389,12 @@ export class Downloader {
     };
 
     /**
-     * Reads whole sealed chunks [nextChunk .. nextChunk + count) from the connection into one new
-     * array, copied as they arrive: the connection's buffers are then dropped at once instead of
-     * living until their batch is complete (long enough to reach the old generation, where each
-     * costs a full collection to free).
+     * Reads whole sealed chunks [nextChunk .. nextChunk + count) from the connection. With a
+     * backend that reads its inputs later, they are copied as they arrive into one batch buffer:
+     * the connection's pieces are then dropped at once instead of living until their batch is
+     * complete (long enough to reach the old generation, where each costs a full collection to
+     * free). With one that copies at call time, they are views of the pieces, dropped as soon as
+     * the batch's decryption was called ([Note: download copies]).
      */
     const readChunks = async (count: number): Promise<Uint8Array[]> => {
       const sizes: number[] = [];
@@ -299,27 +402,26 @@ export class Downloader {
         sizes.push(chunkPlainRange(k, plainBytes).length + TAG_SIZE);
       }
       const need = sizes.reduce((a, b) => a + b, 0);
-      const batch =
-        need <= BATCH_BYTES ? (freeBatches.pop() ?? new Uint8Array(BATCH_BYTES)) : new Uint8Array(need);
-      let filled = 0;
-      const fill = (bytes: Uint8Array): void => {
-        const n = Math.min(bytes.length, need - filled);
-        batch.set(n === bytes.length ? bytes : bytes.subarray(0, n), filled);
-        filled += n;
-        carry = n < bytes.length ? bytes.subarray(n) : undefined;
-      };
+      const batch = aliasing
+        ? undefined
+        : need <= BATCH_BYTES
+          ? (freeBatches.pop() ?? new Uint8Array(BATCH_BYTES))
+          : new Uint8Array(need);
+      const collect = (): ChunkCollector => (batch ? new ChunkCopies(batch, sizes) : new ChunkViews(sizes));
+      let chunks = collect();
       for (;;) {
         try {
           if (!reader) {
-            // A new connection starts again at this batch's first chunk.
             await connect();
-            filled = 0;
+            // A new connection starts again at this batch's first chunk: what the broken one
+            // delivered (and every view of it) is dropped.
+            chunks = collect();
           }
-          if (carry) fill(carry);
-          while (filled < need) {
+          if (carry) carry = chunks.take(carry);
+          while (!chunks.complete) {
             const { done, value } = await reader!.read();
             if (done) throw new NetworkError('the connection closed before the content ended');
-            fill(value);
+            carry = chunks.take(value);
           }
           break;
         } catch (error) {
@@ -332,16 +434,11 @@ export class Downloader {
           await sleep(200 * 2 ** reconnects, options.signal);
         }
       }
-      let at = 0;
-      return sizes.map((size) => {
-        const chunk = batch.subarray(at, at + size);
-        at += size;
-        return chunk;
-      });
+      return chunks.chunks;
     };
 
-    /** The plaintext of chunks [first, first + sealed.length), trimmed to the range, as one array. */
-    const decryptBatch = async (first: number, sealed: Uint8Array[]): Promise<Uint8Array> => {
+    /** The plaintext of chunks [first, first + sealed.length), trimmed to the range, in order. */
+    const decryptBatch = async (first: number, sealed: Uint8Array[]): Promise<Uint8Array[]> => {
       const last = first + sealed.length - 1;
       const plain = await cipher.decryptChunks(first, sealed, last === whole.finalChunk);
       const slices: Uint8Array[] = [];
@@ -351,9 +448,7 @@ export class Downloader {
         const to = Math.min(end, chunkStart + plain[i]!.length) - chunkStart;
         if (to > from) slices.push(plain[i]!.subarray(from, to));
       }
-      // One array per batch: a consumer writing to a file makes one write call per batch instead of
-      // one per 16 KiB chunk.
-      return join(slices);
+      return slices;
     };
     const reuse = (buffer: ArrayBufferLike): void => {
       if (buffer.byteLength === BATCH_BYTES && freeBatches.length < DECRYPT_AHEAD) {
@@ -361,7 +456,7 @@ export class Downloader {
       }
     };
     /** Batches being decrypted, oldest first (their promises settle in any order). */
-    const decrypting: Promise<Uint8Array>[] = [];
+    const decrypting: Promise<Uint8Array[]>[] = [];
 
     return new ReadableStream<Uint8Array>(
       {
@@ -378,12 +473,14 @@ export class Downloader {
             const sealed = await readChunks(count);
             nextChunk += count;
             const batch = decryptBatch(first, sealed);
-            const buffer = sealed[0]!.buffer;
+            // A batch buffer of our own is reused once its decryption settled (views of the
+            // connection's pieces are not ours to reuse).
+            const own = aliasing ? undefined : sealed[0]!.buffer;
+            const settled = (): void => {
+              if (own) reuse(own);
+            };
             // Marked as handled now; the rejection is still seen, in order, when awaited below.
-            batch.then(
-              () => reuse(buffer),
-              () => reuse(buffer),
-            );
+            batch.then(settled, settled);
             decrypting.push(batch);
             if (nextChunk > whole.lastChunk) {
               await reader?.cancel();
@@ -395,10 +492,19 @@ export class Downloader {
             controller.close();
             return;
           }
-          const plain = await batch;
-          if (plain.length > 0) {
-            controller.enqueue(plain);
-            doneBytes += plain.length;
+          // All or nothing: a batch that failed its tag check rejects here, before any of it is
+          // enqueued.
+          const slices = await batch;
+          // One array per batch where that costs no copy (the CLI's backend decrypts a batch into
+          // one piece of memory): a consumer writing to a file then makes one write call per batch
+          // instead of one per 16 KiB chunk. WebCrypto's plaintexts are separate arrays: joining
+          // them would copy every byte once more, and enqueueing them one by one cost the service
+          // worker's thread less than that copy, not more (bench/browser.mjs; see the commit that
+          // made it so) ([Note: download copies]).
+          for (const piece of aliasing ? slices : [join(slices)]) {
+            if (piece.length === 0) continue;
+            controller.enqueue(piece);
+            doneBytes += piece.length;
           }
           options.onProgress?.({ doneBytes, totalBytes });
           if (decrypting.length === 0 && nextChunk > whole.lastChunk) controller.close();
@@ -408,7 +514,7 @@ export class Downloader {
         },
       },
       // Read ahead: while the consumer writes one batch, the next ones are fetched and decrypted.
-      { highWaterMark: READ_AHEAD_BATCHES },
+      { highWaterMark: READ_AHEAD_BYTES, size: (piece) => piece.byteLength },
     );
   }
 }

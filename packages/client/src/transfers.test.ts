@@ -1,9 +1,9 @@
 // Uploads and downloads against an in-memory fake of the server's routes: parts that do not align
 // with chunks, parallelism, retries, resume, a changed source starting over, ranges, reconnects.
-import { randomId, randomKey, toB64u, wrapKey } from '@hoard/crypto';
+import { randomId, randomKey, toB64u, webCryptoAead, wrapKey, type Aead } from '@hoard/crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Downloader, OpenedVersionCache } from './downloader.js';
-import { HttpClient } from './http-client.js';
+import { HttpClient, type FetchLike } from './http-client.js';
 import { MemoryResumeStore } from './resume-store.js';
 import { FakeServer } from './testing/fake-server.js';
 import { Tree, type RemoteEntry } from './tree.js';
@@ -352,6 +352,216 @@ describe('transfers', () => {
     const blob = [...server.blobs.values()][0]!;
     blob[30_000] = blob[30_000]! ^ 1;
     await expect(download('/t')).rejects.toThrow(/decrypt|DecryptionError/i);
+  });
+});
+
+/**
+ * The fake server's fetch, but content bodies arrive in pieces of `sizes` bytes (cycled; Infinity:
+ * the whole rest). Every piece is a fresh array, recorded in `delivered`; when a body breaks off,
+ * the pieces it delivered are overwritten (as memory nobody may read any more), so a downloader
+ * that kept views of them past the break decrypts garbage.
+ */
+function piecewise(fetch: FetchLike, sizes: number[], delivered = new Set<ArrayBufferLike>()): FetchLike {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (!/\/content$/.test(new URL(input).pathname) || !response.body) return response;
+    const source = response.body.getReader();
+    const mine: Uint8Array[] = [];
+    let pending = new Uint8Array(0);
+    let next = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const size = sizes[next++ % sizes.length]!;
+        try {
+          while (pending.length < size) {
+            const { done, value } = await source.read();
+            if (done) break;
+            const joined = new Uint8Array(pending.length + value.length);
+            joined.set(pending);
+            joined.set(value, pending.length);
+            pending = joined;
+          }
+        } catch (error) {
+          for (const piece of mine) piece.fill(0);
+          throw error;
+        }
+        if (pending.length === 0) {
+          controller.close();
+          return;
+        }
+        const piece = pending.slice(0, size);
+        pending = pending.slice(piece.length);
+        mine.push(piece);
+        delivered.add(piece.buffer);
+        controller.enqueue(piece);
+      },
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+}
+
+/** WebCrypto, recording every sealed chunk it is given. */
+function recordingAead(inputs: Uint8Array[]): Aead {
+  return {
+    async importKey(raw) {
+      const key = await webCryptoAead.importKey(raw);
+      return {
+        copiesInput: true,
+        encrypt: (nonce, plaintext, aad) => key.encrypt(nonce, plaintext, aad),
+        decrypt: (nonce, sealed, aad) => {
+          inputs.push(sealed);
+          return key.decrypt(nonce, sealed, aad);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * WebCrypto behind a batch call that reads its inputs a tick later and detaches the buffer they
+ * share, as a worker pool that is handed the batch by transfer: it does not promise copiesInput.
+ */
+function transferringAead(): Aead {
+  return {
+    async importKey(raw) {
+      const key = await webCryptoAead.importKey(raw);
+      return {
+        encrypt: (nonce, plaintext, aad) => key.encrypt(nonce, plaintext, aad),
+        decrypt: (nonce, sealed, aad) => key.decrypt(nonce, sealed, aad),
+        async decryptMany(items) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          const copies = items.map(({ nonce, bytes }) => ({ nonce: nonce.slice(), bytes: bytes.slice() }));
+          const buffers = new Set(items.map(({ bytes }) => bytes.buffer));
+          if (buffers.size !== 1) throw new Error('a batch spread over several buffers');
+          structuredClone(buffers, { transfer: [...buffers] as ArrayBuffer[] });
+          return Promise.all(copies.map(({ nonce, bytes }) => key.decrypt(nonce, bytes)));
+        },
+      };
+    },
+  };
+}
+
+describe('downloads over a connection that delivers odd pieces', () => {
+  const MiB = 1024 * 1024;
+  let server: FakeServer;
+  let tree: Tree;
+  let uploader: Uploader;
+  let http: HttpClient;
+  let root: RemoteEntry;
+  let delivered: Set<ArrayBufferLike>;
+  let pieceSizes: number[];
+
+  beforeEach(async () => {
+    server = new FakeServer({ partSizeBytes: PART });
+    const masterKey = randomKey();
+    const rootId = randomId();
+    server.addRoot(rootId, toB64u(await wrapKey(masterKey, randomKey(), 'node-key', rootId)));
+    delivered = new Set();
+    pieceSizes = [Infinity];
+    http = new HttpClient({
+      baseUrl: 'http://fake.test',
+      fetch: (input, init) => piecewise(server.fetch, pieceSizes, delivered)(input, init),
+    });
+    tree = new Tree(http, masterKey, rootId);
+    uploader = new Uploader(http, tree, masterKey, {});
+    root = await tree.root();
+  });
+
+  async function upload(name: string, size: number): Promise<Uint8Array> {
+    const data = randomData(size);
+    await uploader.upload(root, memorySource(data), { name });
+    return data;
+  }
+
+  async function download(
+    name: string,
+    range?: { start: number; end: number },
+    downloader = new Downloader(http, {}),
+  ): Promise<Uint8Array> {
+    const version = await tree.currentVersion(await tree.get(`/${name}`));
+    return readAll(await downloader.download(version, range ? { range } : {}));
+  }
+
+  it.each([
+    ['1 byte', [1], 40_000],
+    ['16 KiB + 7 bytes', [16384 + 7], 2.5 * MiB],
+    ['the whole body', [Infinity], 2.5 * MiB],
+    ['mixed sizes', [3, 3 * 16400 + 7, 16399, 16401, 1, 200_000], 2.5 * MiB + 5],
+  ])('reads the same bytes, ranges included, from pieces of %s', async (_, sizes, size) => {
+    const data = await upload('f', size);
+    pieceSizes = sizes;
+    expectBytes(await download('f'), data, 'whole');
+    for (const [start, end] of [
+      [1, size - 1],
+      [16383, Math.min(size, 16384 * 70 + 3)],
+      [size - 20_000, size],
+    ] as const) {
+      expectBytes(await download('f', { start, end }), data.slice(start, end), `${start}-${end}`);
+    }
+  });
+
+  it('decrypts WebCrypto input in place: only chunks that straddle two pieces are copied', async () => {
+    const data = await upload('f', 2 * MiB);
+    pieceSizes = [3 * 16400 + 7];
+    const inputs: Uint8Array[] = [];
+    expectBytes(await download('f', undefined, new Downloader(http, { aead: recordingAead(inputs) })), data);
+    const inPlace = inputs.filter((sealed) => delivered.has(sealed.buffer)).length;
+    // Of every three chunks, the two that lie inside one 49207-byte piece.
+    expect(inputs.length).toBe(129);
+    expect(inPlace).toBeGreaterThanOrEqual(80);
+    expect(inPlace).toBeLessThan(inputs.length);
+  });
+
+  it('gives a backend without copiesInput batch buffers of its own, which it may detach', async () => {
+    const data = await upload('f', 3 * MiB + 11);
+    pieceSizes = [5 * 16400 + 3, 100];
+    expectBytes(await download('f', undefined, new Downloader(http, { aead: transferringAead() })), data);
+  });
+
+  it.each([
+    ['WebCrypto', (): Aead => webCryptoAead],
+    ['a transferring backend', transferringAead],
+  ])('restarts at the batch after a break mid-batch, not reading the broken pieces (%s)', async (_, aead) => {
+    const data = await upload('f', 3 * MiB);
+    pieceSizes = [16384 + 7, 1000];
+    // Mid-chunk, in the second batch (which starts at byte 56 + 64 * 16400).
+    server.breakContentAfterBytes = 64 * 16400 + 20 * 16400 + 123;
+    expectBytes(await download('f', undefined, new Downloader(http, { aead: aead() })), data);
+    expect(server.breakContentAfterBytes).toBeUndefined();
+  });
+
+  it('reads a range from pieces of a server that ignores Range', async () => {
+    const data = await upload('f', 2 * MiB);
+    pieceSizes = [16384 + 7];
+    server.ignoreRange = true;
+    const [start, end] = [MiB + 5, 2 * MiB - 3];
+    expectBytes(await download('f', { start, end }), data.slice(start, end));
+  });
+
+  it('releases no plaintext of a batch in which one chunk was tampered with', async () => {
+    const data = await upload('f', 3 * MiB);
+    pieceSizes = [16384 + 7];
+    // Chunk 70: in the second batch (chunks 64..127), after six good chunks of it.
+    const blob = [...server.blobs.values()][0]!;
+    const at = 56 + 70 * 16400 + 5;
+    blob[at] = blob[at]! ^ 1;
+    const version = await tree.currentVersion(await tree.get('/f'));
+    const reader = (await new Downloader(http, {}).download(version)).getReader();
+    const received: Uint8Array[] = [];
+    let failure: unknown;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received.push(value);
+      }
+    } catch (error) {
+      failure = error;
+    }
+    expect(String(failure)).toMatch(/decrypt|DecryptionError/i);
+    const got = Buffer.concat(received);
+    expect(got.length).toBeLessThanOrEqual(64 * 16384);
+    expectBytes(got, data.slice(0, got.length));
   });
 });
 

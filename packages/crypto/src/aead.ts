@@ -44,6 +44,15 @@ export interface AeadKey {
    * never reads them again), so a backend may reuse their memory. Anything else is ignored.
    */
   release?(results: readonly Uint8Array[]): void;
+  /**
+   * Optional promise about inputs, `true` only for a backend that keeps it: every method has taken
+   * its own copy of the input bytes by the time it returns (before its promise settles), and never
+   * keeps, detaches or transfers the caller's arrays. A caller may then pass views into memory it
+   * does not own (the pieces a connection delivered) and drop or reuse them as soon as the call
+   * returned. Unset, a caller must assume the backend reads its inputs later (e.g. moves them to a
+   * worker thread) and hand it arrays of its own, untouched until the call settled.
+   */
+  readonly copiesInput?: boolean;
 }
 
 /** One message of an AEAD batch: its nonce (12 bytes) and its plaintext or ciphertext || tag. */
@@ -96,6 +105,9 @@ export const webCryptoAead: Aead = {
       return p;
     };
     return {
+      // The WebCrypto spec: encrypt and decrypt "get a copy of the bytes held by the data
+      // parameter" synchronously, before they return their promise.
+      copiesInput: true,
       async encrypt(nonce, plaintext, aad) {
         return new Uint8Array(await subtle.encrypt(params(nonce, aad), key, bufferSource(plaintext)));
       },

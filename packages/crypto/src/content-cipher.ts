@@ -86,6 +86,13 @@ export interface ContentCipher {
    * elsewhere, never read again), so that the backend may reuse their memory.
    */
   releaseChunks(results: readonly Uint8Array[]): void;
+  /**
+   * Whether {@link ContentCipher.decryptChunks} (and the other methods) have copied their inputs by
+   * the time they return, without keeping them: true when the AEAD backend says so
+   * ({@link AeadKey.copiesInput}, as the default WebCrypto one does). A caller may then pass views
+   * into memory it does not own and drop them once the call returned.
+   */
+  readonly copiesInput: boolean;
 }
 
 /**
@@ -153,12 +160,18 @@ function validIndex(index: number): boolean {
 }
 
 class ChunkCipher implements ContentCipher {
+  readonly copiesInput: boolean;
+
   constructor(
     readonly salt: Uint8Array,
     readonly header: Uint8Array,
     private readonly key: AeadKey,
     private readonly baseNonce: Uint8Array,
-  ) {}
+  ) {
+    // Each method checks its inputs and calls the backend before its first await, so it copies
+    // them before it returns exactly when the backend does.
+    this.copiesInput = key.copiesInput === true;
+  }
 
   /** The nonce of plaintext chunk `index`, after checking the index and the size. */
   #sealNonce(index: number, plaintext: Uint8Array, isLast: boolean, into?: Uint8Array): Uint8Array {

@@ -318,10 +318,14 @@ export class FakeServer {
       if (breakAfter !== undefined && slice.length > breakAfter) {
         this.breakContentAfterBytes = undefined;
         const head = slice.slice(0, breakAfter);
+        let headSent = false;
+        // Errors only once the head was read: an error discards whatever is still queued, so
+        // erroring at once would break the connection before its first byte.
         const stream = new ReadableStream<Uint8Array>({
-          start(controller) {
-            controller.enqueue(head);
-            controller.error(new TypeError('terminated'));
+          pull(controller) {
+            if (headSent) controller.error(new TypeError('terminated'));
+            else controller.enqueue(head);
+            headSent = true;
           },
         });
         return new Response(stream, { status: 206 });

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, type SpawnedServer, spawnServer } from '@hoard/server/testing';
-import { repoRoot, runHoard, spawnHoard, waitFor } from './testing/harness.js';
+import { killGetMidway, repoRoot, runHoard, spawnHoard, waitFor } from './testing/harness.js';
 
 const MARKER = 'HOARD-PLAINTEXT-MARKER-7f3a';
 const SECRET_NAME = 'secret-file-name-q9z.txt';
@@ -282,15 +282,8 @@ describe.each(dialects)('hoard CLI against a real server (%s)', (dialect) => {
   it('goes on with a get killed with -9 from the partial it left beside the target', async () => {
     const dest = join(work, 'huge.again');
     const partial = join(work, '.huge.again.hoard-partial');
-    const child = spawnHoard(['get', '/resume/huge.bin', dest], env, work);
-    const exited = waitFor(child);
-    for (;;) {
-      const size = statSync(partial, { throwIfNoEntry: false })?.size ?? 0;
-      if (size > 2 * MiB || child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    child.kill('SIGKILL');
-    expect((await exited).signal, 'the get finished before it could be killed').toBe('SIGKILL');
+    const killed = await killGetMidway(['get', '/resume/huge.bin', dest], env, work, partial, 2 * MiB);
+    expect(killed.signal, 'the get finished before it could be killed').toBe('SIGKILL');
     expect(existsSync(dest)).toBe(false);
 
     const again = await hoard(['get', '/resume/huge.bin', dest]);

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { ciphertextSize } from '@hoard/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, serverMain, type SpawnedServer, spawnServer } from '@hoard/server/testing';
-import { repoRoot, runHoard, spawnHoard, waitFor } from './testing/harness.js';
+import { killGetMidway, repoRoot, runHoard } from './testing/harness.js';
 
 const MiB = 1024 * 1024;
 const MARKER = 'HOARD-LINK-PLAINTEXT-MARKER-51c';
@@ -231,15 +231,7 @@ describe.each(dialects)('links through the hoard CLI against a real server (%s)'
     const url = (await owner(['link', '/large.bin'])).stdout.trim();
     const dest = join(work, 'large-copy.bin');
     const partial = join(work, '.large-copy.bin.hoard-partial');
-    const child = spawnHoard(['get', url, dest], anonEnv, work);
-    const exited = waitFor(child);
-    for (;;) {
-      const size = statSync(partial, { throwIfNoEntry: false })?.size ?? 0;
-      if (size > 2 * MiB || child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    child.kill('SIGKILL');
-    const first = await exited;
+    const first = await killGetMidway(['get', url, dest], anonEnv, work, partial, 2 * MiB);
     expect(first.signal).toBe('SIGKILL');
     expect(existsSync(dest)).toBe(false);
     expect(existsSync(partial)).toBe(true);

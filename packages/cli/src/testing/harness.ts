@@ -4,6 +4,7 @@
 // the one place that starts it for tests. Not part of the CLI proper: only *.test.ts files import it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { runCli } from '../cli.js';
@@ -65,4 +66,26 @@ export function waitFor(
   return new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
+}
+
+/**
+ * Runs the built bin with `args` (a get) and kills it with -9 once the file at `partialPath` (the
+ * get's `.NAME.hoard-partial`) holds more than `minBytes`; resolves with how it ended.
+ */
+export async function killGetMidway(
+  args: string[],
+  env: Record<string, string | undefined>,
+  cwd: string,
+  partialPath: string,
+  minBytes: number,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  const child = spawnHoard(args, env, cwd);
+  const exited = waitFor(child);
+  for (;;) {
+    const size = statSync(partialPath, { throwIfNoEntry: false })?.size ?? 0;
+    if (size > minBytes || child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  child.kill('SIGKILL');
+  return exited;
 }

@@ -138,7 +138,9 @@ export function organiseScenarios(harness: () => Harness) {
       await page.getByLabel('Upload files').setInputFiles(path);
       const job = page.getByRole('listitem', { name: 'Upload of slow.bin' });
       await job.getByRole('button', { name: 'Pause slow.bin' }).click();
-      await expect.poll(() => job.textContent()).toContain('Paused');
+      // The worker answers once its in-flight requests and batch have stopped: on a busy machine
+      // that can take longer than expect.poll's default second.
+      await expect.poll(() => job.textContent(), { timeout: 30_000 }).toContain('Paused');
       await job.getByRole('button', { name: 'Resume slow.bin' }).click();
       await expect.poll(() => job.textContent(), { timeout: 120_000 }).toContain('Done');
       await page.getByRole('row', { name: 'slow.bin', exact: true }).waitFor();
@@ -150,7 +152,7 @@ export function organiseScenarios(harness: () => Harness) {
       await page.getByLabel('Upload files').setInputFiles(gonePath);
       const gone = page.getByRole('listitem', { name: 'Upload of gone.bin' });
       await gone.getByRole('button', { name: 'Cancel gone.bin' }).click();
-      await expect.poll(() => gone.textContent()).toContain('Cancelled');
+      await expect.poll(() => gone.textContent(), { timeout: 30_000 }).toContain('Cancelled');
       await page.reload();
       await page.getByRole('row', { name: 'slow.bin', exact: true }).waitFor();
       expect(await page.getByRole('row', { name: 'gone.bin', exact: true }).count()).toBe(0);

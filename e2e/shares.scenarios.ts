@@ -215,7 +215,8 @@ export function sharesScenarios(harness: () => Harness) {
       .setInputFiles({ name: 'big-from-bob.bin', mimeType: 'application/octet-stream', buffer: big });
     const job = bob.getByRole('listitem', { name: 'Upload of big-from-bob.bin' });
     await job.getByRole('button', { name: 'Pause big-from-bob.bin' }).click();
-    await expect.poll(() => job.textContent()).toContain('Paused');
+    // Once the worker has stopped its in-flight requests: more than a second on a busy machine.
+    await expect.poll(() => job.textContent(), { timeout: 30_000 }).toContain('Paused');
     await job.getByRole('button', { name: 'Resume big-from-bob.bin' }).click();
     await expect.poll(() => job.textContent(), { timeout: 120_000 }).toContain('Done');
     await row(bob, 'big-from-bob.bin').waitFor({ timeout: 60_000 });

@@ -1,8 +1,9 @@
 // HOARD_HOME: the CLI's local state. `session.json` (the session token and the master key wrapped
 // under a key only the live session can unlock), `uploads/<account>/<key>.json` (resume records:
 // ids, salt, part hashes and the version key wrapped under the master key) and
-// `uploads/<account>/puts/<command>.jsonl` (what an interrupted put had finished). Every file is 0600 in a
-// 0700 directory, written to a temp file and renamed so a crash never leaves half a file.
+// `uploads/<account>/puts/<command>.jsonl` (what an interrupted put had finished). Every file is
+// 0600 in a 0700 directory; records are written to a temp file and renamed, so a crash never leaves
+// half a record (a journal is appended to, and a torn last line is ignored).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
